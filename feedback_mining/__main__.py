@@ -1,0 +1,3 @@
+from feedback_mining.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,180 @@
+"""Clean stage: turn raw comment and ticket text into plain, normalised, redacted text.
+
+Cleaning and redaction are lists of small named rules applied in order; each has an example. Adding a
+rule is one function and one line in `CLEAN_RULES` or `REDACT_RULES`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import Counter
+from html.parser import HTMLParser
+
+import pandas as pd
+
+# ---------------------------------------------------------------- cleaning rules
+
+
+class _TextExtractor(HTMLParser):
+    """Collect an HTML document's text, dropping script/style and turning block tags into line breaks."""
+
+    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote", "table"}
+    SKIP = {"script", "style", "head", "title"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts, self.skipping = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self.skipping += tag in self.SKIP
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        self.skipping -= tag in self.SKIP and self.skipping > 0
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]{0,2000}>")
+
+
+def html_to_text(text: str) -> str:
+    """`<p>Hi&nbsp;<b>there</b></p><script>x()</script>` -> `Hi there`; plain text only unescaped."""
+    if not _TAG.search(text):
+        return html.unescape(text) if "&" in text else text
+    parser = _TextExtractor()
+    parser.feed(text)
+    parser.close()
+    return "".join(parser.parts)
+
+
+_QUOTE_MARKERS = re.compile(
+    r"^\s*(?:-{2,}\s*(?:Original Message|Исходное сообщение|Пересылаемое сообщение|Forwarded message)\s*-{2,}"
+    r"|On .{4,200}wrote:"  # On Mon, 16 Nov 2026 at 10:02, Support <s@x.com> wrote:
+    r"|(?:От|From|Від|از)\s*:.{0,200}"  # От: Служба поддержки
+    r"|.{0,80}(?:написал|написала|пише|писал)\(?а?\)?:\s*$"  # 16.11.2026, 10:02, Иван написал:
+    r"|Отправлено с (?:iPhone|iPad|Android|мобильного).*|Sent from my .*|Надіслано з .*"
+    r"|ارسال شده از .*"
+    r"|-- ?$"  # signature delimiter
+    r")", re.IGNORECASE | re.MULTILINE)
+
+
+def drop_quoted_reply(text: str) -> str:
+    """`Still broken.\\n-----Original Message-----\\nWe fixed it` -> `Still broken.` (also `>` lines)."""
+    match = _QUOTE_MARKERS.search(text)
+    if match and match.start() > 0:
+        text = text[:match.start()]
+    elif match:  # the marker opens the text: keep it, drop only the marker line
+        text = text[match.end():]
+    return "\n".join(line for line in text.split("\n") if not line.lstrip().startswith(">"))
+
+
+def normalise_unicode(text: str) -> str:
+    """NFKC: `ﬁ`, full-width `ＡＢＣ` and compatibility forms become plain characters; `№` stays `№`."""
+    return "№".join(unicodedata.normalize("NFKC", part) for part in text.split("№"))
+
+
+# Control, format and zero-width characters, except ZWNJ (U+200C), which Persian spelling needs,
+# and ZWJ (U+200D), which joins emoji sequences. Bidi overrides (U+202A-202E, 2066-2069) go too.
+_JUNK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufffe\ufffd]")
+
+
+def drop_control_chars(text: str) -> str:
+    """`a\\x00b\\u200bc` -> `abc`; keeps `می‌خواهم`'s ZWNJ and emoji joiners."""
+    return _JUNK.sub("", text)
+
+
+def collapse_whitespace(text: str) -> str:
+    """`  a \\n\\n b  ` -> `a b`."""
+    return " ".join(text.split())
+
+
+CLEAN_RULES = [normalise_unicode, html_to_text, drop_control_chars, drop_quoted_reply, collapse_whitespace]
+
+# ---------------------------------------------------------------- redaction rules
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:"
+    r"\+\d{1,3}[\s\-.]?\(?\d{2,4}\)?(?:[\s\-.]?\d{2,4}){2,3}"  # +7 916 123-45-67, +380 67 123 4567, +98 912...
+    r"|8[\s\-]?\(?\d{3}\)?[\s\-]?\d{3}[\s\-]?\d{2}[\s\-]?\d{2}"  # 8 (495) 123-45-67
+    r"|09\d{2}[\s\-]?\d{3}[\s\-]?\d{4}"  # 0912 345 6789 (Iranian mobile)
+    r"|0\d{2}[\s\-]?\d{3}[\s\-]?\d{2}[\s\-]?\d{2}"  # 067 123 45 67 (Ukrainian)
+    r")(?!\w)")
+
+
+def redact_emails(text: str) -> str:
+    """`write to ivan.petrov@mail.ru` -> `write to <EMAIL>`."""
+    return _EMAIL.sub("<EMAIL>", text)
+
+
+def redact_urls(text: str) -> str:
+    """`https://x.com/reset?token=abc` -> `<URL>` (links carry tokens and ids)."""
+    return _URL.sub("<URL>", text)
+
+
+def redact_cards(text: str) -> str:
+    """`4111 1111 1111 1111` -> `<CARD>`; a 16-digit order id failing the Luhn check stays."""
+    return _CARD.sub(lambda m: "<CARD>" if _luhn_ok(re.sub(r"\D", "", m.group())) else m.group(), text)
+
+
+def redact_ibans(text: str) -> str:
+    """`UA21 3223 1300 0002 6007 2335 6600 1` -> `<IBAN>`."""
+    return _IBAN.sub("<IBAN>", text)
+
+
+def redact_phones(text: str) -> str:
+    """`+7 916 123-45-67`, `0912 345 6789` -> `<PHONE>`; `заказ №123456` and `1 500 руб.` stay."""
+    return _PHONE.sub("<PHONE>", text)
+
+
+REDACT_RULES = [redact_emails, redact_urls, redact_cards, redact_ibans, redact_phones]
+PLACEHOLDERS = {"<EMAIL>": "email", "<URL>": "url", "<CARD>": "card", "<IBAN>": "iban", "<PHONE>": "phone"}
+
+# ---------------------------------------------------------------- the stage
+
+MAX_CHARS = 20_000  # longer texts are cut: a 1 MB paste is never one customer's comment
+
+
+def clean_text(text: str) -> str:
+    """Apply every cleaning rule, then every redaction rule, to one text."""
+    text = text[: MAX_CHARS * 5]
+    for rule in CLEAN_RULES:
+        text = rule(text)
+    for rule in REDACT_RULES:
+        text = rule(text)
+    return text[:MAX_CHARS]
+
+
+def clean(frame: pd.DataFrame, text_col: str = "text") -> pd.DataFrame:
+    """Add `clean_text` (cleaned, redacted) and `duplicate` (same clean text seen earlier) to a frame."""
+    cleaned = frame[text_col].fillna("").astype(str).map(clean_text)
+    key = cleaned.str.lower()
+    return frame.assign(clean_text=cleaned, duplicate=key.duplicated() & (key != ""))
+
+
+def count_redactions(texts: pd.Series) -> dict[str, int]:
+    """How many placeholders of each type the cleaned texts hold."""
+    counts = Counter()
+    for placeholder, name in PLACEHOLDERS.items():
+        counts[name] = int(texts.str.count(re.escape(placeholder)).sum())
+    return dict(counts)

@@ -1,0 +1,160 @@
+"""`feedback-mining`: the command line. Errors become one line and an exit code (2 usage, 1 failure)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from feedback_mining import __version__
+from feedback_mining.config import Config, load_config
+from feedback_mining.errors import FeedbackMiningError, UsageError
+
+EPILOG = """examples:
+  feedback-mining run --example --out out/
+  feedback-mining run --surveys surveys.csv --comments comments.csv --tickets tickets.xlsx --out out/
+  feedback-mining run --config weekly.toml
+  feedback-mining enrich comments.csv --out comments_enriched.csv --text-col text
+
+outputs of run (in --out): touchpoints.csv (ranked), pain_points.csv (drill-down), items.parquet,
+rejects.csv (every row not used, with the reason), report.html, summary.md, touchpoints.xlsx, run.json.
+exit codes: 0 done, 1 failed, 2 bad usage or unusable input."""
+
+
+def parse_window(text: str) -> float:
+    """`14d`, `36h` or a number of days -> days."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dh]?)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"window {text!r}: use days like 14d, hours like 36h, or a number of days")
+    return float(match.group(1)) / (24 if match.group(2) == "h" else 1)
+
+
+def parse_week(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-W\d{2}", text):
+        raise argparse.ArgumentTypeError(f"week {text!r}: use the ISO form 2026-W47")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feedback-mining", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Rank customer touchpoints by the effort customers report in surveys, comments and "
+                    "support tickets, and drill each down into pain points.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="the weekly job: read, analyse, rank, report",
+                              description="Run the weekly job. Inputs may be CSV, TSV, Parquet, JSON Lines or XLSX; "
+                                          "any of the three sources may be absent.",
+                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    source = run.add_argument_group("inputs")
+    source.add_argument("--example", action="store_true", help="run on the built-in example week (no files needed)")
+    source.add_argument("--config", type=Path, help="a weekly.toml holding any of the options below, and column "
+                                                     "mappings and touchpoint aliases; flags override it")
+    source.add_argument("--surveys", type=Path, help="survey responses: response_id, customer_id, touchpoint, "
+                                                      "submitted_at, ces/csat/nps/happiness, optional comment")
+    source.add_argument("--comments", type=Path, help="comments: response_id, text, optional language")
+    source.add_argument("--tickets", type=Path, help="tickets: ticket_id, customer_id, touchpoint, created_at, "
+                                                      "subject/body, optional closed_at, contacts, transfers, reopened")
+    options = run.add_argument_group("options")
+    options.add_argument("--out", type=Path, help="output folder (default: out)")
+    options.add_argument("--week", type=parse_week, help="ISO week label, e.g. 2026-W47 (default: from the data)")
+    options.add_argument("--window", dest="window_days", type=parse_window,
+                         help="how long before a survey a ticket may be created to join it (default: 14d)")
+    options.add_argument("--target", type=float, help="effort at or below this contributes nothing (default: 0)")
+    options.add_argument("--chunk-size", type=int, help="rows per chunk of the text stages (default: 20000)")
+    options.add_argument("--bootstrap", dest="n_boot", type=int, help="bootstrap replicates (default: 200)")
+    options.add_argument("--seed", type=int, help="bootstrap seed (default: 0)")
+    options.add_argument("--taxonomy", type=Path, help="pain-point term file (default: the built-in taxonomy.toml)")
+    options.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    enrich = commands.add_parser("enrich", help="the text stages alone on any table",
+                                 description="Add clean_text, language, lemmas, sentiment, pain points and an effort "
+                                             "estimate to every row of a table, keeping its rows in order.")
+    enrich.add_argument("input", type=Path, help="a CSV, TSV, Parquet, JSON Lines or XLSX file")
+    enrich.add_argument("--out", type=Path, required=True, help="output file; its suffix picks the format")
+    enrich.add_argument("--text-col", default="text", help="the column holding the text (default: text)")
+    enrich.add_argument("--taxonomy", type=Path, help="pain-point term file (default: built-in)")
+    return parser
+
+
+def config_from_args(args) -> Config:
+    """The config file's settings (if any), overridden by every flag that was given."""
+    config = load_config(args.config) if args.config else Config()
+    flags = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
+             if getattr(args, f.name, None) is not None}
+    return dataclasses.replace(config, **flags)
+
+
+def command_run(args) -> int:
+    from feedback_mining.pipeline import run_job
+    from feedback_mining.report import write_outputs
+
+    config = config_from_args(args)
+    if args.example:
+        if config.inputs():
+            raise UsageError("--example runs on the built-in data; drop --surveys/--comments/--tickets")
+        from feedback_mining.example import write_example
+        folder = Path(tempfile.mkdtemp(prefix="feedback-mining-example-"))
+        config = dataclasses.replace(config, **write_example(folder))
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
+    start = time.perf_counter()
+    say(f"reading {', '.join(f'{k}={v}' for k, v in config.inputs().items()) or 'nothing'}")
+    result = run_job(config, progress=lambda done, total: say(f"  text stages: {done:,}/{total:,} texts"))
+    written = write_outputs(result, config.out)
+    say(_run_summary(result, config.out, written, time.perf_counter() - start))
+    return 0
+
+
+def _run_summary(result, out: Path, written, seconds: float) -> str:
+    rec = result.manifest["reconciliation"]
+    lines = [f"done in {seconds:.1f} s: {len(result.items):,} items, week {result.manifest['week']}"]
+    lines += [f"  {k}: {v['rows_read']:,} rows read = {v['rows_used']:,} used + {v['rows_rejected']:,} rejected"
+              for k, v in rec.items()]
+    lines.append(f"  wrote {len(written)} files to {out}/ ({', '.join(written)})")
+    return "\n".join(lines)
+
+
+def command_enrich(args) -> int:
+    from feedback_mining.classify import LexiconClassifier, Taxonomy
+    from feedback_mining.pipeline import enrich_in_chunks
+    from feedback_mining.read import load_table
+    from feedback_mining.report import write_table
+
+    frame = load_table(args.input)
+    if args.text_col not in frame.columns:
+        raise UsageError(f"{args.input}: no column {args.text_col!r}; it has "
+                         f"{[c for c in frame.columns if not c.startswith('_')]}; pick one with --text-col")
+    rows = frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
+    enriched = enrich_in_chunks(rows, LexiconClassifier(Taxonomy(args.taxonomy)), 20_000, text_col=args.text_col)
+    columns = ["clean_text", "language", "lemmas", "sentiment", "sentiment_confidence", "pain_points",
+               "pain_point_scores", "effort_estimate"]
+    write_table(pd.concat([rows, enriched[columns]], axis=1), args.out)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return {"run": command_run, "enrich": command_enrich}[args.command](args)
+    except FeedbackMiningError as e:
+        if args.debug:
+            raise
+        print(f"feedback-mining: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("feedback-mining: interrupted", file=sys.stderr)
+        return 1
+    except Exception as e:  # noqa: BLE001 - one line for the user, the traceback with --debug
+        if args.debug:
+            raise
+        print(f"feedback-mining: failed: {type(e).__name__}: {e} (run with --debug for the traceback)", file=sys.stderr)
+        return 1

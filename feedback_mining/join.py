@@ -1,0 +1,136 @@
+"""Join stage: build items, the unit of analysis, from surveys, comments and tickets.
+
+One item per survey response (with its comment, joined by `response_id`, and the customer's most recent
+ticket created within the window before it), one per ticket that no survey took, and one per comment
+whose `response_id` matches no survey. Each survey and each ticket is counted exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from feedback_mining.config import Config
+
+SCORE_COLUMNS = ["ces", "csat", "nps", "happiness"]
+TICKET_FIELDS = ["contacts", "transfers", "reopened", "resolution_hours"]
+
+
+def empty_frame(columns) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def match_tickets(surveys: pd.DataFrame, tickets: pd.DataFrame, window_days: float) -> pd.DataFrame:
+    """Return `response_id, ticket_id` pairs: each survey's latest same-customer ticket created at most
+    `window_days` before it (window edge included); a ticket two surveys reach goes to the earlier one."""
+    left = surveys.loc[(surveys["customer_id"] != "") & surveys["submitted_at"].notna(),
+                       ["response_id", "customer_id", "submitted_at"]].sort_values("submitted_at")
+    right = tickets.loc[tickets["created_at"].notna(), ["ticket_id", "customer_id", "created_at"]]
+    if left.empty or right.empty:
+        return empty_frame(["response_id", "ticket_id"])
+    pairs = pd.merge_asof(left, right.sort_values("created_at"), left_on="submitted_at", right_on="created_at",
+                          by="customer_id", direction="backward", tolerance=pd.Timedelta(days=window_days))
+    pairs = pairs.dropna(subset=["ticket_id"]).sort_values(["submitted_at", "response_id"])
+    return pairs.drop_duplicates("ticket_id", keep="first")[["response_id", "ticket_id"]].reset_index(drop=True)
+
+
+def build_items(surveys: pd.DataFrame, comments: pd.DataFrame, tickets: pd.DataFrame,
+                window_days: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (items, links): items carry ids, touchpoint, date, scores and ticket fields; links map each
+    text-bearing input row (`source`, `key`) to its `item_id`."""
+    pairs = match_tickets(surveys, tickets, window_days)
+    survey_items = _survey_items(surveys, comments, tickets, pairs)
+    taken = set(pairs["ticket_id"])
+    lone_tickets = tickets[~tickets["ticket_id"].isin(taken)]
+    ticket_items = _ticket_fields(lone_tickets).assign(
+        item_id="ticket:" + lone_tickets["ticket_id"].to_numpy(), source="ticket", response_id="",
+        customer_id=lone_tickets["customer_id"].to_numpy(), touchpoint=lone_tickets["touchpoint"].to_numpy(),
+        date=lone_tickets["created_at"].to_numpy()).drop(columns="ticket_touchpoint")
+    orphans = comments[~comments["response_id"].isin(set(surveys["response_id"]))]
+    comment_items = pd.DataFrame({
+        "item_id": "comment:" + orphans["response_id"], "source": "comment", "response_id": orphans["response_id"],
+        "ticket_id": "", "customer_id": "", "touchpoint": orphans["touchpoint"], "date": orphans["submitted_at"]})
+    items = pd.concat([survey_items, ticket_items, comment_items], ignore_index=True)
+    items = items.assign(ticket_id=items["ticket_id"].fillna(""), response_id=items["response_id"].fillna(""))
+    return items, _links(surveys, comments, tickets, pairs, orphans)
+
+
+def _survey_items(surveys, comments, tickets, pairs) -> pd.DataFrame:
+    by_ticket = _ticket_fields(tickets).merge(pairs, on="ticket_id")
+    items = surveys.merge(by_ticket, on="response_id", how="left")
+    comment_touchpoint = surveys[["response_id"]].merge(
+        comments[["response_id", "touchpoint"]], on="response_id", how="left")["touchpoint"].fillna("unknown")
+    touchpoint = items["touchpoint"].where(items["touchpoint"] != "unknown", items["ticket_touchpoint"])
+    touchpoint = touchpoint.fillna("unknown").where(lambda t: t != "unknown", comment_touchpoint.to_numpy())
+    return items.assign(item_id="survey:" + items["response_id"], source="survey", touchpoint=touchpoint,
+                        date=items["submitted_at"])[
+        ["item_id", "source", "response_id", "ticket_id", "customer_id", "touchpoint", "date",
+         *SCORE_COLUMNS, *TICKET_FIELDS]]
+
+
+def _ticket_fields(tickets: pd.DataFrame) -> pd.DataFrame:
+    hours = (tickets["closed_at"] - tickets["created_at"]).dt.total_seconds() / 3600
+    return pd.DataFrame({"ticket_id": tickets["ticket_id"].to_numpy(),
+                         "ticket_touchpoint": tickets["touchpoint"].to_numpy(),
+                         **{c: tickets[c].to_numpy() for c in TICKET_FIELDS[:3]},
+                         "resolution_hours": hours.to_numpy()})
+
+
+def _links(surveys, comments, tickets, pairs, orphans) -> pd.DataFrame:
+    survey_ids = set(surveys["response_id"])
+    ticket_owner = dict(zip(pairs["ticket_id"], "survey:" + pairs["response_id"]))
+    return pd.concat([
+        pd.DataFrame({"source": "surveys", "key": surveys["response_id"], "item_id": "survey:" + surveys["response_id"]}),
+        pd.DataFrame({"source": "comments", "key": comments["response_id"],
+                      "item_id": np.where(comments["response_id"].isin(survey_ids), "survey:", "comment:")
+                      + comments["response_id"]}),
+        pd.DataFrame({"source": "tickets", "key": tickets["ticket_id"],
+                      "item_id": tickets["ticket_id"].map(lambda t: ticket_owner.get(t, "ticket:" + t))}),
+    ], ignore_index=True)
+
+
+# ---------------------------------------------------------------- texts onto items
+
+# texts of one item are read in this order: the survey's own comment, the comments file, then the ticket
+TEXT_ORDER = {"surveys": 0, "comments": 1, "tickets": 2}
+
+
+def attach_texts(items: pd.DataFrame, texts: pd.DataFrame, pain_points: list[str]) -> pd.DataFrame:
+    """Add each item's combined text results: texts joined, first language and sentiment, pain-point
+    probabilities and the effort estimate as the maximum over its texts, evidence merged."""
+    p_cols = [f"p_{pp}" for pp in pain_points]
+    texts = texts.assign(_order=texts["source"].map(TEXT_ORDER)).sort_values(["item_id", "_order"], kind="stable")
+    with_text = texts[texts["clean_text"] != ""]
+    grouped = with_text.groupby("item_id", sort=False)
+    combined = grouped.agg(
+        clean_text=("clean_text", " \n".join), language=("language", "first"),
+        sentiment=("sentiment", "first"), sentiment_confidence=("sentiment_confidence", "first"),
+        effort_estimate=("effort_estimate", "max"), duplicate=("duplicate", "all"),
+        evidence=("pain_point_evidence", _merge_evidence), **{c: (c, "max") for c in p_cols})
+    items = items.merge(combined, left_on="item_id", right_index=True, how="left")
+    items[p_cols] = items[p_cols].fillna(0.0)
+    scores = items[p_cols].to_numpy()
+    order = np.argsort(-scores, axis=1, kind="stable")
+    items["pain_points"] = [";".join(pain_points[j] for j in row if s[j] >= 0.5) for row, s in zip(order, scores)]
+    items["pain_point_scores"] = [json.dumps({pain_points[j]: round(float(s[j]), 4) for j in row if s[j] > 0})
+                                  for row, s in zip(order, scores)]
+    return items.assign(clean_text=items["clean_text"].fillna(""), language=items["language"].fillna("und"),
+                        sentiment=items["sentiment"].fillna(""), duplicate=items["duplicate"].fillna(False).astype(bool),
+                        pain_point_evidence=items.pop("evidence").fillna("{}"))
+
+
+def _merge_evidence(values) -> str:
+    merged: dict[str, list[str]] = {}
+    for value in values:
+        for pp, terms in json.loads(value).items():
+            merged.setdefault(pp, []).extend(t for t in terms if t not in merged.get(pp, []))
+    return json.dumps(merged, ensure_ascii=False)
+
+
+def add_effort(items: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """Add `effort` in [0, 1] and `effort_source`: from CES (`survey`), else the text (`estimated`), else `none`."""
+    from_ces = config.ces_scale.effort(items["ces"])
+    source = np.select([from_ces.notna(), items["effort_estimate"].notna()], ["survey", "estimated"], "none")
+    return items.assign(effort=from_ces.fillna(items["effort_estimate"]).clip(0, 1), effort_source=source)

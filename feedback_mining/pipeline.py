@@ -1,0 +1,201 @@
+"""The weekly job: read -> clean -> detect language -> analyse -> classify -> join -> rank -> report.
+
+This module only orders the stages, cuts the work into chunks and keeps the books (`run.json`);
+each stage lives in its own module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from feedback_mining import __version__
+from feedback_mining.analyse import analyse
+from feedback_mining.classify import LexiconClassifier, SentimentLexicon, Taxonomy, classify
+from feedback_mining.clean import clean, count_redactions
+from feedback_mining.config import SOURCES, Config
+from feedback_mining.errors import UsageError
+from feedback_mining.join import add_effort, attach_texts, build_items, empty_frame
+from feedback_mining.language import detect
+from feedback_mining.rank import Partials, partials
+from feedback_mining.read import OPTIONAL, REJECT_COLUMNS, REQUIRED, Source, read_source, validate_source
+
+log = logging.getLogger("feedback_mining")
+
+
+@dataclass
+class RunResult:
+    """What a run produced: the items, the mergeable aggregates and the bookkeeping for `run.json`."""
+
+    items: pd.DataFrame
+    parts: Partials
+    rejects: pd.DataFrame
+    pain_points: list[str]
+    manifest: dict = field(default_factory=dict)
+
+
+class Timer:
+    """Wall-clock seconds per stage, for `run.json`."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str):
+        start = time.perf_counter()
+        yield
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 3)
+
+
+def chunks(frame: pd.DataFrame, size: int):
+    """Consecutive row slices of at most `size` rows (one empty slice for an empty frame)."""
+    for start in range(0, max(len(frame), 1), max(size, 1)):
+        yield frame.iloc[start:start + size]
+
+
+# ---------------------------------------------------------------- text stages
+
+
+def enrich_texts(frame: pd.DataFrame, classifier: LexiconClassifier, text_col: str = "text") -> pd.DataFrame:
+    """The text stages on one chunk: adds `clean_text, language, lemmas, features`, the classifier columns."""
+    return (frame.pipe(clean, text_col=text_col).pipe(detect).pipe(analyse).pipe(classify, classifier))
+
+
+def mark_duplicates(frame: pd.DataFrame, seen: set[str]) -> pd.DataFrame:
+    """Add `duplicate`: the same cleaned text (case-insensitive) already appeared in this or an earlier chunk."""
+    flags = []
+    for text in frame["clean_text"].str.lower():
+        key = hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=12).digest()
+        flags.append(bool(text) and key in seen)
+        seen.add(key)
+    return frame.assign(duplicate=flags)
+
+
+def enrich_in_chunks(frame: pd.DataFrame, classifier: LexiconClassifier, chunk_size: int,
+                     text_col: str = "text", progress=None, keep: list[str] | None = None) -> pd.DataFrame:
+    """Run the text stages chunk by chunk, flagging duplicates across chunks; `keep` drops other columns."""
+    seen: set[bytes] = set()
+    done = []
+    for chunk in chunks(frame, chunk_size):
+        enriched = enrich_texts(chunk, classifier, text_col).pipe(mark_duplicates, seen)
+        done.append(enriched[keep] if keep else enriched)
+        if progress:
+            progress(sum(map(len, done)), len(frame))
+    return pd.concat(done) if done else frame
+
+
+def collect_texts(sources: dict[str, Source]) -> pd.DataFrame:
+    """One row per text to analyse: survey `comment`s, comments' `text`, tickets' `subject` + `body`."""
+    parts = []
+    if "surveys" in sources:
+        s = sources["surveys"].rows
+        parts.append(pd.DataFrame({"source": "surveys", "key": s["response_id"], "text": s["comment"], "language": ""}))
+    if "comments" in sources:
+        c = sources["comments"].rows
+        parts.append(pd.DataFrame({"source": "comments", "key": c["response_id"], "text": c["text"],
+                                   "language": c["language"]}))
+    if "tickets" in sources:
+        t = sources["tickets"].rows
+        text = (t["subject"].str.strip() + "\n" + t["body"]).str.strip()
+        parts.append(pd.DataFrame({"source": "tickets", "key": t["ticket_id"], "text": text, "language": ""}))
+    texts = pd.concat(parts, ignore_index=True) if parts else empty_frame(["source", "key", "text", "language"])
+    return texts[texts["text"].str.strip() != ""].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the run
+
+
+def read_inputs(config: Config, frames: dict[str, pd.DataFrame] | None = None) -> dict[str, Source]:
+    """Read and validate every configured source (or validate in-memory frames, for tests and notebooks)."""
+    if frames is not None:
+        return {name: validate_source(frame, name, config) for name, frame in frames.items()}
+    return {name: read_source(name, path, config) for name, path in config.inputs().items()}
+
+
+def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progress=None) -> RunResult:
+    """Run every stage up to ranking partials; the report module turns the result into files."""
+    timer = Timer()
+    with timer.stage("read"):
+        sources = read_inputs(config, frames)
+        if not sources:
+            raise UsageError("no input: give --surveys, --comments and/or --tickets, --config, or --example")
+        classifier = LexiconClassifier(Taxonomy(config.taxonomy), SentimentLexicon(config.sentiment_lexicon))
+    with timer.stage("text"):
+        keep = ["source", "key", "clean_text", "language", "duplicate", "sentiment", "sentiment_confidence",
+                "pain_point_evidence", "effort_estimate", *(f"p_{pp}" for pp in classifier.taxonomy.ids)]
+        texts = enrich_in_chunks(collect_texts(sources), classifier, config.chunk_size, progress=progress, keep=keep)
+    with timer.stage("join"):
+        rows = {name: sources[name].rows if name in sources else _empty_source(name) for name in SOURCES}
+        items, links = build_items(rows["surveys"], rows["comments"], rows["tickets"], config.window_days)
+        texts = texts.merge(links, on=["source", "key"], how="left")
+        items = attach_texts(items, texts, classifier.taxonomy.ids).pipe(add_effort, config)
+    with timer.stage("rank"):
+        parts = sum((partials(chunk, classifier.taxonomy.ids, config) for chunk in chunks(items, config.chunk_size)),
+                    start=partials(items.iloc[:0], classifier.taxonomy.ids, config))
+    rejects = pd.concat([s.rejects for s in sources.values()], ignore_index=True) if sources else \
+        empty_frame(REJECT_COLUMNS)
+    result = RunResult(items, parts, rejects, classifier.taxonomy.ids)
+    result.manifest = manifest(config, sources, texts, links, items, classifier, timer)
+    return result
+
+
+def _empty_source(name: str) -> pd.DataFrame:
+    frame = empty_frame(REQUIRED[name] + OPTIONAL[name])
+    return validate_source(frame, name, Config()).rows
+
+
+def iso_week(dates: pd.Series) -> str:
+    """The ISO week (`2026-W47`) holding most of the dates; empty when there are none."""
+    dates = pd.to_datetime(dates, errors="coerce").dropna()
+    if dates.empty:
+        return ""
+    iso = dates.dt.isocalendar()
+    year, week = (iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)).mode().iloc[0].split("-")
+    return f"{year}-{week}"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
+    """The run's books: inputs with hashes, counts that reconcile per source, text stats, models, timings."""
+    item_ids = set(items["item_id"])
+    inputs, reconciliation = {}, {}
+    for name, source in sources.items():
+        used = int(links.loc[links["source"] == name, "item_id"].isin(item_ids).sum())
+        rejected = len(source.rejects)
+        inputs[name] = {"path": str(source.path) if source.path else None,
+                        "sha256": sha256(source.path) if source.path else None, "rows_read": source.rows_read}
+        reconciliation[name] = {"rows_read": source.rows_read, "rows_used": used, "rows_rejected": rejected,
+                                "reconciles": source.rows_read == used + rejected}
+    return {
+        "tool": "feedback_mining", "version": __version__, "week": config.week or iso_week(items["date"]),
+        "created_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+        "inputs": inputs, "reconciliation": reconciliation,
+        "rejects_by_reason": dict(Counter(re.sub(r"'[^']*'", "…", r)[:80]
+                                          for s in sources.values() for r in s.rejects["reason"])),
+        "items": {"total": len(items), "by_source": items["source"].value_counts().to_dict(),
+                  "effort_source": items["effort_source"].value_counts().to_dict()},
+        "texts": {"total": len(texts), "languages": texts["language"].value_counts().to_dict() if len(texts) else {},
+                  "duplicates": int(texts["duplicate"].sum()) if len(texts) else 0,
+                  "redactions": count_redactions(texts["clean_text"]) if len(texts) else {}},
+        "models": {"classifier": classifier.version},
+        "settings": {"target": config.target, "window_days": config.window_days, "n_boot": config.n_boot,
+                     "seed": config.seed, "chunk_size": config.chunk_size,
+                     "ces_scale": vars(config.ces_scale), "csat_scale": vars(config.csat_scale)},
+        "timings_s": timer.seconds,
+    }
+

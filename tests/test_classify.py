@@ -1,0 +1,82 @@
+"""The lexicon classifier: term syntax, negation, evidence, and a taxonomy edit changing predictions."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from feedback_mining.analyse import analyse_text
+from feedback_mining.classify import LexiconClassifier, SentimentLexicon, Taxonomy, TermMatcher, classify
+
+
+def features(text, lang):
+    return analyse_text(text, lang)[1].split()
+
+
+@pytest.mark.parametrize("terms, text, lang, hit", [
+    (["ждать"], "Ждали два часа", "ru", True),
+    (["wait*"], "I waited forever", "en", True),
+    (["wait*"], "not waiting anymore", "en", False),  # negated
+    (["долго"], "не долго", "ru", False),
+    (["не работать"], "приложение не работает", "ru", True),
+    (["работать"], "приложение не работает", "ru", False),
+    (["другой отдел"], "перевели в другой отдел", "ru", True),
+    (["другой отдел"], "другой сотрудник отдела", "ru", False),  # not contiguous
+    (["ждать"], "ждать не пришлось", "ru", False),  # negated "had to" after
+    (["ждать"], "не пришлось ждать", "ru", False),  # ... and before
+    (["منتظر*"], "خیلی منتظر ماندم", "fa", True),
+])
+def test_term_matching(terms, text, lang, hit):
+    matcher = TermMatcher({"x": terms})
+    assert bool(matcher.matches(features(text, lang))) is hit
+
+
+def test_pain_points_carry_probability_and_evidence(term_files):
+    classifier = LexiconClassifier(Taxonomy(term_files[0]), SentimentLexicon(term_files[1]))
+    frame = pd.DataFrame({"clean_text": ["Ждал в очереди долго, потом ошибка", "Всё удобно, спасибо 👍", ""],
+                          "language": ["ru", "ru", "und"]})
+    out = classify(frame.assign(features=[analyse_text(t, l)[1] for t, l in zip(frame.clean_text, frame.language)]),
+                   classifier)
+    assert out.loc[0, "pain_points"] == "waiting;technical"  # most probable first
+    scores = json.loads(out.loc[0, "pain_point_scores"])
+    assert scores["waiting"] > scores["technical"] > 0.5
+    assert sorted(json.loads(out.loc[0, "pain_point_evidence"])["waiting"]) == ["долго", "ждать", "очередь"]
+    assert out["sentiment"].tolist() == ["negative", "positive", ""]
+    assert out.loc[0, "effort_estimate"] > out.loc[1, "effort_estimate"]
+    assert pd.isna(out.loc[2, "effort_estimate"])
+
+
+def test_editing_the_taxonomy_file_changes_predictions(term_files, tmp_path):
+    text = "Курьер опоздал на три часа"
+    feats = analyse_text(text, "ru")[1]
+    before = LexiconClassifier(Taxonomy(term_files[0]), SentimentLexicon(term_files[1]))
+    assert before.classify_text(feats, text)["scores"] == {}
+    edited = tmp_path / "edited.toml"
+    edited.write_text(term_files[0].read_text(encoding="utf-8") +
+                      '\n[pain_points.delivery]\nru = ["курьер", "опоздать"]\n', encoding="utf-8")
+    after = LexiconClassifier(Taxonomy(edited), SentimentLexicon(term_files[1]))
+    assert list(after.classify_text(feats, text)["scores"]) == ["delivery"]
+    assert after.taxonomy.ids[-1] == "delivery"
+
+
+@pytest.mark.parametrize("text, lang, sentiment", [
+    ("Очень удобно", "ru", "positive"),
+    ("Не удобно", "ru", "negative"),  # negation flips
+    ("terrible 😡", "en", "negative"),
+    ("great 👍", "en", "positive"),
+    ("Подскажите часы работы", "ru", "neutral"),
+])
+def test_sentiment_lexicon(term_files, text, lang, sentiment):
+    classifier = LexiconClassifier(Taxonomy(term_files[0]), SentimentLexicon(term_files[1]))
+    assert classifier.classify_text(analyse_text(text, lang)[1], text)["sentiment"] == sentiment
+
+
+def test_shipped_term_files_load_and_cover_every_pain_point():
+    taxonomy = Taxonomy()
+    ids = ["waiting", "repeat_contact", "transfer", "channel_switch", "repeat_info", "process_complexity",
+           "information", "technical", "unresolved", "staff", "delivery", "billing"]
+    assert taxonomy.ids[:12] == ids
+    for pp in ids:
+        for lang in ("en", "ru", "uk", "fa"):
+            assert taxonomy.pain_points[pp].get(lang), f"{pp} has no {lang} terms"
+    SentimentLexicon()

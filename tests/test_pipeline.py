@@ -1,0 +1,73 @@
+"""The whole job on a small hand-made week: items, reconciliation, outputs, escaping."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from feedback_mining.pipeline import run_job
+from feedback_mining.report import render_html, write_outputs
+
+
+def test_reconciliation_and_items(week, config):
+    result = run_job(config, frames=week)
+    rec = result.manifest["reconciliation"]
+    assert rec["surveys"] == {"rows_read": 4, "rows_used": 3, "rows_rejected": 1, "reconciles": True}
+    assert rec["comments"] == {"rows_read": 2, "rows_used": 2, "rows_rejected": 0, "reconciles": True}
+    assert rec["tickets"] == {"rows_read": 2, "rows_used": 2, "rows_rejected": 0, "reconciles": True}
+    items = result.items.set_index("item_id")
+    assert sorted(items.index) == ["comment:R9", "survey:R1", "survey:R2", "survey:R3", "ticket:T2"]
+    r1 = items.loc["survey:R1"]
+    assert r1["ticket_id"] == "T1" and r1["touchpoint"] == "call_center"
+    assert set(r1["pain_points"].split(";")) == {"waiting", "transfer", "technical"}  # comment + ticket texts
+    assert "<PHONE>" in r1["clean_text"] and "916" not in r1["clean_text"]
+    assert (r1["effort"], r1["effort_source"]) == (pytest.approx(5 / 6), "survey")
+    assert items.loc["ticket:T2", "effort_source"] == "estimated"
+    assert result.manifest["week"] == "2026-W47"
+    assert result.manifest["texts"]["redactions"]["phone"] == 1
+
+
+def test_outputs_are_written_and_consistent(week, config, tmp_path):
+    result = run_job(config, frames=week)
+    written = write_outputs(result, tmp_path / "out")
+    assert set(written) == {"touchpoints.csv", "pain_points.csv", "items.parquet", "rejects.csv", "report.html",
+                            "summary.md", "touchpoints.xlsx", "run.json"}
+    touchpoints = pd.read_csv(written["touchpoints.csv"])
+    assert touchpoints["contributed_effort"].is_monotonic_decreasing
+    assert touchpoints["share"].sum() == pytest.approx(1.0)
+    drill = pd.read_csv(written["pain_points.csv"]).groupby("touchpoint")["contributed_effort"].sum()
+    assert drill.reindex(touchpoints["touchpoint"]).fillna(0).to_numpy() == pytest.approx(
+        touchpoints["contributed_effort"].to_numpy())
+    rejects = pd.read_csv(written["rejects.csv"])
+    assert rejects.to_dict("records") == [{"source": "surveys", "row": 5, "id": "R4",
+                                           "reason": "ces 'abc' is not a number in 1-7"}]
+    items = pd.read_parquet(written["items.parquet"])
+    assert len(items) == 5 and not items["clean_text"].str.contains("916").any()
+    assert json.loads(written["run.json"].read_text())["reconciliation"]["surveys"]["reconciles"]
+    assert not list((tmp_path / "out").glob(".writing-*"))
+
+
+def test_a_failing_write_leaves_previous_outputs(week, config, tmp_path, monkeypatch):
+    result = run_job(config, frames=week)
+    write_outputs(result, tmp_path)
+    before = (tmp_path / "summary.md").read_text()
+    def disk_full(*args):
+        raise OSError("disk full")
+    monkeypatch.setattr("feedback_mining.report.render_summary", disk_full)  # fails after some files are written
+    result.manifest["week"] = "2026-W48"
+    with pytest.raises(OSError):
+        write_outputs(result, tmp_path)
+    assert (tmp_path / "summary.md").read_text() == before
+    assert "2026-W48" not in (tmp_path / "run.json").read_text()
+    assert not list(tmp_path.glob(".writing-*"))
+
+
+def test_hostile_text_is_escaped_in_the_report(week, config):
+    week["comments"].loc[0, "text"] = "<script>alert('x')</script><img src=x onerror=alert(1)> долго ждал"
+    week["comments"].loc[1, "text"] = "&lt;script&gt;alert(2)&lt;/script&gt; ошибка"
+    result = run_job(config, frames=week)
+    from feedback_mining.rank import drill_down, overall_scores, rank_touchpoints
+    page = render_html(rank_touchpoints(result.parts), drill_down(result.parts), result.items, result.manifest,
+                       overall_scores(result.parts))
+    assert "<script" not in page.lower() and "<img" not in page.lower()
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page

@@ -1,0 +1,65 @@
+"""Language detection, lemmas and negation marks, on short real-looking lines per language."""
+
+import pandas as pd
+import pytest
+
+from feedback_mining.analyse import analyse_text, mark_negation, normalise_persian, tokenize
+from feedback_mining.language import detect, detect_language
+
+LANGUAGE_CASES = [
+    ("Очень долго ждал ответа оператора", "ru"),
+    ("Приложение не работает уже третий день", "ru"),
+    ("Дуже довго чекав на відповідь", "uk"),
+    ("Застосунок не працює, що робити?", "uk"),
+    ("پشتیبانی خیلی دیر جواب داد", "fa"),
+    ("اپلیکیشن باز نمی‌شود", "fa"),
+    ("I waited for an hour on hold", "en"),
+    ("The app keeps crashing", "en"),
+    ("Die Lieferung kam zu spät", "other"),
+    ("", "und"),
+    ("😡😡😡 !!!", "und"),
+    ("12345", "und"),
+]
+
+
+@pytest.mark.parametrize("text, expected", LANGUAGE_CASES)
+def test_language_detection_on_short_texts(text, expected):
+    assert detect_language(text) == expected
+
+
+def test_a_given_language_is_kept():
+    frame = pd.DataFrame({"clean_text": ["Очень долго", "Очень долго"], "language": ["uk", ""]})
+    assert detect(frame)["language"].tolist() == ["uk", "ru"]
+
+
+LEMMA_CASES = [
+    ("Ждали в очереди", "ru", "ждать в очередь"),
+    ("операторы переключали", "ru", "оператор переключать"),
+    ("списали деньги дважды", "ru", "списать деньга дважды"),
+    ("чекали в черзі", "uk", "чекати в черга"),
+    ("оператори не відповідають", "uk", "оператор не відповідати"),
+    ("The App CRASHED", "en", "the app crashed"),
+    ("كتاب‌هاي", "fa", "کتابهای"),
+]
+
+
+@pytest.mark.parametrize("text, lang, lemmas", LEMMA_CASES)
+def test_lemmas_of_inflected_forms(text, lang, lemmas):
+    assert analyse_text(text, lang)[0] == lemmas
+
+
+@pytest.mark.parametrize("text, lang, features", [
+    ("не удобно", "ru", "не_удобно"),
+    ("Ни разу не ответили", "ru", "ни_раз не_ответить"),
+    ("it is not easy", "en", "it is not_easy"),
+    ("it didn't work", "en", "it did not_work"),
+    ("اپلیکیشن باز نمیشه", "fa", "اپلیکیشن باز نه_میشه"),
+])
+def test_negation_is_attached_to_the_next_word(text, lang, features):
+    assert analyse_text(text, lang)[1] == features
+
+
+def test_tokenize_and_persian_normalisation():
+    assert tokenize("Ёлки, didn't!") == ["елки", "did", "not"]
+    assert normalise_persian("۱۲۳ كيك") == "123 کیک"
+    assert mark_negation(["не"]) == []
