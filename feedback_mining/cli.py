@@ -6,7 +6,6 @@ import argparse
 import dataclasses
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -102,8 +101,7 @@ def command_run(args) -> int:
         if config.inputs():
             raise UsageError("--example runs on the built-in data; drop --surveys/--comments/--tickets")
         from feedback_mining.example import write_example
-        folder = Path(tempfile.mkdtemp(prefix="feedback-mining-example-"))
-        config = dataclasses.replace(config, **write_example(folder))
+        config = dataclasses.replace(config, **write_example(config.out / "example-input"))
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
     start = time.perf_counter()
     say(f"reading {', '.join(f'{k}={v}' for k, v in config.inputs().items()) or 'nothing'}")
