@@ -1,46 +1,36 @@
 """Analyse stage: tokens, lemmas and negation-marked features for each text.
 
-Lemmas are pymorphy3's most probable parse for Russian and Ukrainian, the lower-cased word for English,
-and the normalised word for Persian. Analyses are cached per (language, word form), so a week of texts
-costs one dictionary look-up per distinct word. Negation is attached to the next word in `features`
-("не удобно" -> "не_удобно") for the classifiers; `lemmas` carries no negation marks.
+Lemmas come from each language's resources (`feedback_mining.lang`): pymorphy3's most probable parse for
+Russian and Ukrainian, spaCy's lookup table for English, normalised and lightly stemmed words for Persian.
+Analyses are cached per (language, word form), so a week of texts costs one dictionary look-up per
+distinct word. Negation is attached to the next word in `features` ("не удобно" -> "не_удобно") for the
+classifiers; `lemmas` carries no negation marks.
+
+Tokens are runs of word characters (with the apostrophe inside Ukrainian words and the ZWNJ inside
+Persian ones): for the words the classifiers use this agrees with spaCy's blank tokenizers and is an
+order of magnitude faster (see `benchmarks/text_throughput.py`).
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import pandas as pd
 
+from feedback_mining.lang import Language, get_language
+
 _WORD = re.compile(r"\w+")
-_EN_CONTRACTION = re.compile(r"n[’']t\b", re.IGNORECASE)  # didn't -> did not
-
-NEGATORS = {
-    "ru": {"не", "ни"},
-    "uk": {"не", "ні"},
-    "en": {"not", "never", "cannot"},
-    "fa": {"نه"},
-}
-ALL_NEGATORS = set().union(*NEGATORS.values())
-
-_FA_TABLE = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "\u200c": None,
-                           **{chr(0x06F0 + i): str(i) for i in range(10)},
-                           **{chr(0x0660 + i): str(i) for i in range(10)}})
-_FA_DIACRITICS = re.compile(r"[\u064b-\u065f\u0670\u0640]")  # harakat, superscript alef, tatweel
+_TOKEN_PATTERNS = {"uk": re.compile(r"\w+(?:'\w+)*"), "fa": re.compile(r"\w+(?:\u200c\w+)*")}
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
+_EN_CONTRACTION = re.compile(r"n['’]t\b")  # didn't -> did not, can't -> ca not (the lemma table has "ca")
 
 
-def normalise_persian(word: str) -> str:
-    """`كتاب‌هاي` -> `کتابهای`: Persian yeh/kaf, ASCII digits, no diacritics, no ZWNJ."""
-    return _FA_DIACRITICS.sub("", word.translate(_FA_TABLE))
-
-
-@lru_cache(maxsize=None)
-def morph_analyzer(lang: str):
-    """The pymorphy3 analyser for `ru` or `uk`, built once per process."""
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer(lang=lang)
+def tokenize(text: str, lang: str = "other") -> list[str]:
+    """Lower-cased words: `Не УДОБНО, didn't work!` -> `['не', 'удобно', 'did', 'not', 'work']`."""
+    text = _EN_CONTRACTION.sub(" not", text.lower().replace("ё", "е"))
+    if lang == "uk":
+        text = text.translate(_APOSTROPHES)
+    return _TOKEN_PATTERNS.get(lang, _WORD).findall(text)
 
 
 class Lemmatizer:
@@ -48,6 +38,7 @@ class Lemmatizer:
 
     def __init__(self, lang: str):
         self.lang = lang
+        self.language: Language = get_language(lang)
         self.cache_: dict[str, str] = {}
 
     def __reduce__(self):
@@ -56,43 +47,46 @@ class Lemmatizer:
     def __call__(self, word: str) -> str:
         lemma = self.cache_.get(word)
         if lemma is None:
-            lemma = self.cache_[word] = self._lemma(word)
+            lemma = self.cache_[word] = self.language.lemma(word)
         return lemma
 
-    def _lemma(self, word: str) -> str:
-        if self.lang in ("ru", "uk") and not word.isdigit():
-            return morph_analyzer(self.lang).parse(word)[0].normal_form.replace("ё", "е")
-        if self.lang == "fa":
-            return normalise_persian(word)
-        return word
+    def lemmas(self, words: list[str]) -> list[str]:
+        cache, lemma = self.cache_, self.language.lemma
+        out = []
+        for word in words:
+            found = cache.get(word)
+            if found is None:
+                found = cache[word] = lemma(word)
+            out.append(found)
+        return out
 
 
 _LEMMATIZERS: dict[str, Lemmatizer] = {}
 
 
 def lemmatizer(lang: str) -> Lemmatizer:
-    """The shared, cached lemmatizer for a language (`other` and `und` use the lower-cased word)."""
-    key = lang if lang in ("ru", "uk", "fa") else "en"
+    """The shared, cached lemmatizer of a language code (`other`/`und` share the generic one)."""
+    key = lang if get_language(lang).code == lang else "other"
     if key not in _LEMMATIZERS:
         _LEMMATIZERS[key] = Lemmatizer(key)
     return _LEMMATIZERS[key]
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased words: `Не УДОБНО, didn't work!` -> `['не', 'удобно', 'did', 'not', 'work']`."""
-    text = _EN_CONTRACTION.sub(" not", text.lower().replace("ё", "е").replace("\u200c", ""))  # ZWNJ joins a word
-    return _WORD.findall(text)
-
-
-def mark_negation(lemmas: list[str]) -> list[str]:
-    """Attach a negator to the next word: `['не', 'удобно']` -> `['не_удобно']`; Persian `نمی...` too."""
+def mark_negation(lemmas: list[str], lang: str = "other") -> list[str]:
+    """Attach negation to the negated word: `['не', 'удобно']` -> `['не_удобно']`; Persian `نمیشه` ->
+    `نه_میشه` (negation inside the verb) and `راضی نیستم` -> `نه_راضی` (negation after the word)."""
+    language = get_language(lang)
     out, pending = [], None
     for lemma in lemmas:
-        if lemma in ALL_NEGATORS:
+        if lemma in language.negators:
             pending = lemma
             continue
-        if lemma.startswith("نمی") and len(lemma) > 4:  # نمیشه -> نه_میشه (verbal negation prefix)
-            lemma, pending = lemma[1:], "نه"
+        if lemma in language.post_negators and out and "_" not in out[-1]:
+            out[-1] = "نه_" + out[-1]
+            continue
+        inner = language.negated_form(lemma)
+        if inner is not None:
+            lemma, pending = inner, "نه"
         out.append(f"{pending}_{lemma}" if pending else lemma)
         pending = None
     return out
@@ -100,13 +94,11 @@ def mark_negation(lemmas: list[str]) -> list[str]:
 
 def analyse_text(text: str, lang: str) -> tuple[str, str]:
     """Return (`lemmas`, `features`) of one text, both space-joined."""
-    lemmatize = lemmatizer(lang)
-    lemmas = [lemmatize(token) for token in tokenize(text)]
-    return " ".join(lemmas), " ".join(mark_negation(lemmas))
+    lemmas = lemmatizer(lang).lemmas(tokenize(text, lang))
+    return " ".join(lemmas), " ".join(mark_negation(lemmas, lang))
 
 
 def analyse(frame: pd.DataFrame, text_col: str = "clean_text") -> pd.DataFrame:
     """Add `lemmas` and `features` from `text_col` and `language`."""
-    pairs = [analyse_text(t, lang) for t, lang in zip(frame[text_col], frame["language"])]
-    lemmas, features = zip(*pairs) if pairs else ((), ())
-    return frame.assign(lemmas=list(lemmas), features=list(features))
+    pairs = [analyse_text(t, lang) for t, lang in zip(frame[text_col].tolist(), frame["language"].tolist())]
+    return frame.assign(lemmas=[p[0] for p in pairs], features=[p[1] for p in pairs])

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feedback_mining.analyse import mark_negation, normalise_persian, tokenize
+from feedback_mining.analyse import lemmatizer, mark_negation, tokenize
+from feedback_mining.lang import get_language
 from feedback_mining.errors import UsageError
 
 LANGUAGE_KEYS = ("en", "ru", "uk", "fa")
@@ -29,10 +30,16 @@ NEGATED_NEED = {"не_прийтись", "не_надо", "не_нужно", "н
                 "not_have", "never_have", "نه_میخواست"}
 
 
-def _compile_term(term: str) -> tuple[str, ...]:
-    """`Не работает*` -> `('не_работает*',)`: the same tokens and negation marks as a text gets."""
+def compile_term(term: str, lang: str = "other") -> tuple[str, ...]:
+    """`Не работает` -> `('не_работать',)`, `waited*` -> `('waited*',)`: the term analysed exactly as a text
+    in its language is (lemmas, negation marks); the last word of a `*` term is a prefix, kept as written."""
     prefix = term.strip().endswith("*")
-    tokens = mark_negation([normalise_persian(t) for t in tokenize(term)])
+    words = tokenize(get_language(lang).normalise(term.strip().rstrip("*")), lang)
+    if not words:
+        return ()
+    last = words[-1].replace("\u200c", "") if prefix else lemmatizer(lang)(words[-1])
+    lemmas = lemmatizer(lang).lemmas(words[:-1]) + [last]
+    tokens = mark_negation(lemmas, lang)
     if prefix and tokens:
         tokens[-1] += "*"
     return tuple(tokens)
@@ -40,42 +47,75 @@ def _compile_term(term: str) -> tuple[str, ...]:
 
 @dataclass
 class TermMatcher:
-    """Find which labels' terms occur in a token sequence; built from {label: [terms]}."""
+    """Find which labels' terms occur in a token sequence; built from {label: [(language, term), ...]}.
 
-    terms: dict[str, list[str]]
+    `negated_labels` ({"positive": "negative", ...}) also compiles each term's negated form ("не_удобно")
+    under the other label. Token -> candidate terms is cached, and a text's distinct tokens are checked
+    against the cache with set operations, so a text costs little more than splitting it.
+    """
+
+    terms: dict[str, list[tuple[str, str]]]
+    negated_labels: dict[str, str] = field(default_factory=dict)
     exact_: dict[str, list[tuple[tuple[str, ...], str, str]]] = field(default_factory=dict, init=False)
     prefix_: dict[str, list[tuple[str, str]]] = field(default_factory=dict, init=False)
 
+    @classmethod
+    def from_lists(cls, terms: dict[str, list[str]], lang: str = "other") -> TermMatcher:
+        """A matcher from {label: [terms]} all in one language."""
+        return cls({label: [(lang, t) for t in ts] for label, ts in terms.items()})
+
     def __post_init__(self):
         for label, terms in self.terms.items():
-            for term in terms:
-                tokens = _compile_term(term)
-                if not tokens:
-                    continue
-                if len(tokens) == 1 and tokens[0].endswith("*"):
-                    self.prefix_.setdefault(tokens[0][:-1], []).append((label, term))
-                else:
-                    self.exact_.setdefault(tokens[0], []).append((tokens, label, term))
+            for lang, term in terms:
+                tokens = compile_term(term, lang)
+                if tokens:
+                    self._add(tokens, label, term)
+                if tokens and label in self.negated_labels and "_" not in tokens[0]:
+                    for negator in get_language(lang).negators:
+                        self._add((f"{negator}_{tokens[0]}", *tokens[1:]), self.negated_labels[label], f"{negator} {term}")
+        self.prefix_lengths_ = sorted({len(p) for p in self.prefix_})
+        self.candidates_: dict[str, list] = {}  # token -> terms that may start there (only tokens that have some)
+        self.seen_: set[str] = set()
+
+    def _add(self, tokens: tuple[str, ...], label: str, term: str) -> None:
+        if len(tokens) == 1 and tokens[0].endswith("*"):
+            self.prefix_.setdefault(tokens[0][:-1], []).append((label, term))
+        else:
+            self.exact_.setdefault(tokens[0], []).append((tokens, label, term))
+
+    def _learn(self, tokens: set[str]) -> None:
+        """Work out and cache the candidate terms of tokens not seen before."""
+        for token in tokens:
+            found = list(self.exact_.get(token, ()))
+            found += [((token,), label, term) for cut in self.prefix_lengths_ if cut <= len(token)
+                      for label, term in self.prefix_.get(token[:cut], ())]
+            if found:
+                self.candidates_[token] = found
+        self.seen_ |= tokens
 
     def matches(self, tokens: list[str]) -> list[tuple[str, str, int]]:
         """Return (label, term, position) for every match, skipping matches beside a negated "had to"."""
+        distinct = set(tokens)
+        new = distinct - self.seen_
+        if new:
+            self._learn(new)
+        if self.candidates_.keys().isdisjoint(distinct):
+            return []
         found = []
         for i, token in enumerate(tokens):
-            hits = [(label, term, len(ts)) for ts, label, term in self.exact_.get(token, ())
-                    if _matches_at(tokens, i, ts)]
-            for cut in range(3, len(token) + 1):
-                hits += [(label, term, 1) for label, term in self.prefix_.get(token[:cut], ())]
-            for label, term, length in hits:
-                beside = tokens[max(i - 1, 0):i] + tokens[i + length:i + length + 1]
+            for pattern, label, term in self.candidates_.get(token, ()):
+                if len(pattern) > 1 and not _matches_at(tokens, i, pattern):
+                    continue  # first word matched; the rest did not
+                beside = tokens[max(i - 1, 0):i] + tokens[i + len(pattern):i + len(pattern) + 1]
                 if not NEGATED_NEED.intersection(beside):
                     found.append((label, term, i))
         return found
 
 
 def _matches_at(tokens, i, pattern) -> bool:
-    if i + len(pattern) > len(tokens):
+    if i + len(pattern) > len(tokens) or tokens[i + 1] != pattern[1] and not pattern[1].endswith("*"):
         return False
-    for token, want in zip(tokens[i:], pattern):
+    for token, want in zip(tokens[i + 1:], pattern[1:]):
         if want.endswith("*") and not token.startswith(want[:-1]) or not want.endswith("*") and token != want:
             return False
     return True
@@ -99,8 +139,11 @@ class Taxonomy:
         self.pain_points: dict[str, dict] = raw.get("pain_points", {})
         if not self.pain_points:
             raise UsageError(f"{path or 'taxonomy'}: no [pain_points.<id>] tables")
-        self.matcher = TermMatcher({pp: [t for lang in LANGUAGE_KEYS for t in spec.get(lang, [])]
+        self.matcher = TermMatcher({pp: [(lang, t) for lang in LANGUAGE_KEYS for t in spec.get(lang, [])]
                                     for pp, spec in self.pain_points.items()})
+
+    def __reduce__(self):  # workers rebuild from the file rather than receive compiled tables
+        return (Taxonomy, (self.path,))
 
     @property
     def ids(self) -> list[str]:
@@ -116,20 +159,19 @@ class SentimentLexicon:
 
     def __init__(self, path: Path | None = None):
         raw = _read_toml(path, "resources/sentiment.toml")
-        self.version = str(raw.get("version", "unversioned"))
-        terms = {pol: [t for lang in LANGUAGE_KEYS for t in raw.get(pol, {}).get(lang, [])]
+        self.path, self.version = path, str(raw.get("version", "unversioned"))
+        terms = {pol: [(lang, t) for lang in LANGUAGE_KEYS for t in raw.get(pol, {}).get(lang, [])]
                  for pol in ("positive", "negative")}
-        self.matcher = TermMatcher(terms)
+        self.matcher = TermMatcher(terms, negated_labels={"positive": "negative", "negative": "positive"})
         self.emoji = {pol: {e.replace("\ufe0f", "") for e in raw.get(pol, {}).get("emoji", [])}
                       for pol in ("positive", "negative")}
 
+    def __reduce__(self):
+        return (SentimentLexicon, (self.path,))
+
     def score(self, tokens: list[str], text: str) -> int:
-        """Positive minus negative hits; `не_удобно` is a negative hit."""
-        plain = [t.split("_", 1)[1] if "_" in t else t for t in tokens]
-        negated = ["_" in t for t in tokens]
-        total = 0
-        for label, _, i in self.matcher.matches(plain):
-            total += (1 if label == "positive" else -1) * (-1 if negated[i] else 1)
+        """Positive minus negative hits (`не_удобно` is a negative hit), emoji included."""
+        total = sum(1 if label == "positive" else -1 for label, _, _ in self.matcher.matches(tokens))
         chars = set(text)
         return total + len(chars & self.emoji["positive"]) - len(chars & self.emoji["negative"])
 
@@ -142,7 +184,7 @@ def pain_point_probability(hits: int) -> float:
 def estimate_effort(n_pain_points: int, sentiment: str) -> float:
     """A first text-based effort estimate in [0, 1] from pain-point count and sentiment."""
     value = 0.15 + 0.2 * min(n_pain_points, 3) + {"negative": 0.2, "neutral": 0.0, "positive": -0.1}[sentiment]
-    return float(np.clip(value, 0.0, 1.0))
+    return min(max(value, 0.0), 1.0)
 
 
 class LexiconClassifier:
@@ -175,7 +217,7 @@ class LexiconClassifier:
 def classify(frame: pd.DataFrame, classifier: LexiconClassifier, text_col: str = "clean_text") -> pd.DataFrame:
     """Add `sentiment`, `sentiment_confidence`, `pain_points`, `pain_point_scores`, `pain_point_evidence`,
     `effort_estimate` and one `p_<id>` probability column per pain point."""
-    results = [classifier.classify_text(f, t) for f, t in zip(frame["features"], frame[text_col])]
+    results = [classifier.classify_text(f, t) for f, t in zip(frame["features"].tolist(), frame[text_col].tolist())]
     ids = classifier.taxonomy.ids
     scores = [r["scores"] for r in results]
     return frame.assign(

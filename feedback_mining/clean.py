@@ -63,6 +63,8 @@ _QUOTE_MARKERS = re.compile(
     r"|Отправлено с (?:iPhone|iPad|Android|мобильного).*|Sent from my .*|Надіслано з .*"
     r"|ارسال شده از .*"
     r"|-- ?$"  # signature delimiter
+    r"|(?:С уважением|З повагою|Best regards|Kind regards|Regards|Thanks and regards|Cheers|Sincerely|با احترام"
+    r"|با سپاس|ارادتمند)\s*,?\s*$"  # sign-off line: the name below it goes too
     r")", re.IGNORECASE | re.MULTILINE)
 
 
@@ -76,6 +78,32 @@ def drop_quoted_reply(text: str) -> str:
     return "\n".join(line for line in text.split("\n") if not line.lstrip().startswith(">"))
 
 
+_MOJIBAKE_UTF8 = re.compile(r"[ÐÑØÙÛÚ][\x80-\xbf]|â€|Ã[\x80-\xbf]")  # UTF-8 read as cp1252/latin-1: "ÐŸÑ€Ð¸"
+_MOJIBAKE_CP1251 = re.compile(r"[À-ÿ]{4,}")  # cp1251 read as latin-1: "Ïðèâåò"
+_CYRILLIC = re.compile(r"[а-яА-ЯёЁіїєґІЇЄҐ]")
+
+
+def fix_mojibake(text: str) -> str:
+    """`ÐŸÑ€Ð¸Ð²ÐµÑ‚` -> `Привет` (UTF-8 read as cp1252), `Ïðèâåò` -> `Привет` (cp1251 read as latin-1);
+    a repair is kept only when it decodes cleanly and yields more Cyrillic or Arabic-script letters."""
+    if text.isascii():
+        return text
+    if _MOJIBAKE_UTF8.search(text):
+        for codec in ("cp1252", "latin-1"):
+            try:
+                return text.encode(codec).decode("utf-8")
+            except UnicodeError:
+                continue
+    if _MOJIBAKE_CP1251.search(text) and not _CYRILLIC.search(text):
+        try:
+            repaired = text.encode("latin-1").decode("cp1251")
+        except UnicodeError:
+            return text
+        if len(_CYRILLIC.findall(repaired)) > len(text) / 3:
+            return repaired
+    return text
+
+
 def normalise_unicode(text: str) -> str:
     """NFKC: `ﬁ`, full-width `ＡＢＣ` and compatibility forms become plain characters; `№` stays `№`."""
     return "№".join(unicodedata.normalize("NFKC", part) for part in text.split("№"))
@@ -84,6 +112,14 @@ def normalise_unicode(text: str) -> str:
 # Control, format and zero-width characters, except ZWNJ (U+200C), which Persian spelling needs,
 # and ZWJ (U+200D), which joins emoji sequences. Bidi overrides (U+202A-202E, 2066-2069) go too.
 _JUNK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufffe\ufffd]")
+
+
+_DIGITS = str.maketrans({**{chr(0x06F0 + i): str(i) for i in range(10)}, **{chr(0x0660 + i): str(i) for i in range(10)}})
+
+
+def ascii_digits(text: str) -> str:
+    """`۰۹۱۲ ۳۴۵ ۶۷۸۹` -> `0912 345 6789` (Persian and Arabic-Indic digits), so numbers redact and match."""
+    return text.translate(_DIGITS)
 
 
 def drop_control_chars(text: str) -> str:
@@ -96,7 +132,9 @@ def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
-CLEAN_RULES = [normalise_unicode, html_to_text, drop_control_chars, drop_quoted_reply, collapse_whitespace]
+# control characters go first (they hide mojibake) and again after HTML entities are decoded (`&#x202e;`)
+CLEAN_RULES = [drop_control_chars, fix_mojibake, normalise_unicode, ascii_digits, html_to_text, drop_control_chars,
+               drop_quoted_reply, collapse_whitespace]
 
 # ---------------------------------------------------------------- redaction rules
 
@@ -109,7 +147,7 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")  # bounded: linear on long words
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
@@ -124,7 +162,7 @@ _PHONE = re.compile(
 
 def redact_emails(text: str) -> str:
     """`write to ivan.petrov@mail.ru` -> `write to <EMAIL>`."""
-    return _EMAIL.sub("<EMAIL>", text)
+    return _EMAIL.sub("<EMAIL>", text) if "@" in text else text
 
 
 def redact_urls(text: str) -> str:
@@ -167,7 +205,8 @@ def clean_text(text: str) -> str:
 
 def clean(frame: pd.DataFrame, text_col: str = "text") -> pd.DataFrame:
     """Add `clean_text` (cleaned, redacted) and `duplicate` (same clean text seen earlier) to a frame."""
-    cleaned = frame[text_col].fillna("").astype(str).map(clean_text)
+    cleaned = pd.Series([clean_text(t) for t in frame[text_col].fillna("").astype(str).tolist()], index=frame.index,
+                        dtype=object)
     key = cleaned.str.lower()
     return frame.assign(clean_text=cleaned, duplicate=key.duplicated() & (key != ""))
 

@@ -14,15 +14,21 @@ import pandas as pd
 from feedback_mining import __version__
 from feedback_mining.config import Config, load_config
 from feedback_mining.errors import FeedbackMiningError, UsageError
+from feedback_mining.history import DEFAULT_NAME as HISTORY_FILE
+from feedback_mining.history import ENV_VAR as HISTORY_ENV
+from feedback_mining.history import history_path, list_weeks, previous_week, store_week
 
 EPILOG = """examples:
   feedback-mining run --example --out out/
   feedback-mining run --surveys surveys.csv --comments comments.csv --tickets tickets.xlsx --out out/
   feedback-mining run --config weekly.toml
   feedback-mining enrich comments.csv --out comments_enriched.csv --text-col text
+  feedback-mining history --history feedback_mining_history.duckdb
 
 outputs of run (in --out): touchpoints.csv (ranked), pain_points.csv (drill-down), items.parquet,
-rejects.csv (every row not used, with the reason), report.html, summary.md, touchpoints.xlsx, run.json.
+rejects.csv (every row not used and every field emptied, with the reason), report.html, summary.md,
+touchpoints.xlsx, run.json;
+with --by COLUMN also touchpoints_by_COLUMN.csv. Each run stores its week in the --history file.
 exit codes: 0 done, 1 failed, 2 bad usage or unusable input."""
 
 
@@ -62,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--comments", type=Path, help="comments: response_id, text, optional language")
     source.add_argument("--tickets", type=Path, help="tickets: ticket_id, customer_id, touchpoint, created_at, "
                                                       "subject/body, optional closed_at, contacts, transfers, reopened")
+    source.add_argument("--sheet", help="the sheet of XLSX inputs to read, by name or number from 1 "
+                                        "(default: the first)")
     options = run.add_argument_group("options")
     options.add_argument("--out", type=Path, help="output folder (default: out)")
     options.add_argument("--week", type=parse_week, help="ISO week label, e.g. 2026-W47 (default: from the data)")
@@ -69,18 +77,34 @@ def build_parser() -> argparse.ArgumentParser:
                          help="how long before a survey a ticket may be created to join it (default: 14d)")
     options.add_argument("--target", type=float, help="effort at or below this contributes nothing (default: 0)")
     options.add_argument("--chunk-size", type=int, help="rows per chunk of the text stages (default: 20000)")
+    options.add_argument("--jobs", dest="n_jobs", type=int,
+                         help="processes for the text stages, -1 for every core (default: -1; used from 20,000 texts)")
     options.add_argument("--bootstrap", dest="n_boot", type=int, help="bootstrap replicates (default: 200)")
     options.add_argument("--seed", type=int, help="bootstrap seed (default: 0)")
     options.add_argument("--taxonomy", type=Path, help="pain-point term file (default: the built-in taxonomy.toml)")
+    options.add_argument("--by", help="repeat the ranking per value of this column (e.g. language, or a survey "
+                                      "column such as segment) into touchpoints_by_COLUMN.csv")
+    options.add_argument("--history", type=Path, help=f"DuckDB file of past weeks, for week-over-week deltas "
+                                                       f"(default: ${HISTORY_ENV} or ./{HISTORY_FILE})")
+    options.add_argument("--no-history", dest="store_history", action="store_const", const=False,
+                         help="do not store this week in the history (deltas are still read from it)")
     options.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     enrich = commands.add_parser("enrich", help="the text stages alone on any table",
                                  description="Add clean_text, language, lemmas, sentiment, pain points and an effort "
-                                             "estimate to every row of a table, keeping its rows in order.")
+                                             "estimate to every row of a table, keeping its rows in order. A "
+                                             "`language` column (ru, uk, fa, en, other) is used instead of detection.")
     enrich.add_argument("input", type=Path, help="a CSV, TSV, Parquet, JSON Lines or XLSX file")
     enrich.add_argument("--out", type=Path, required=True, help="output file; its suffix picks the format")
     enrich.add_argument("--text-col", default="text", help="the column holding the text (default: text)")
     enrich.add_argument("--taxonomy", type=Path, help="pain-point term file (default: built-in)")
+    enrich.add_argument("--jobs", dest="n_jobs", type=int, default=-1,
+                        help="processes, -1 for every core (default: -1; used from 20,000 rows)")
+    enrich.add_argument("--sheet", help="the sheet of an XLSX input, by name or number from 1 (default: the first)")
+
+    history = commands.add_parser("history", help="list the weeks stored in the history file",
+                                  description="List the stored weeks: week, run time, items, top touchpoint.")
+    history.add_argument("--history", type=Path, help=f"the DuckDB file (default: ${HISTORY_ENV} or ./{HISTORY_FILE})")
     return parser
 
 
@@ -105,9 +129,28 @@ def command_run(args) -> int:
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
     start = time.perf_counter()
     say(f"reading {', '.join(f'{k}={v}' for k, v in config.inputs().items()) or 'nothing'}")
-    result = run_job(config, progress=lambda done, total: say(f"  text stages: {done:,}/{total:,} texts"))
-    written = write_outputs(result, config.out)
+    result = run_job(config, progress=lambda done, total: say(f"  text stages: {done:,}/{total:,} texts"),
+                     sheet=args.sheet)
+    history, week = history_path(config.history), result.manifest["week"]
+    previous = previous_week(history, week)
+    result.manifest["history"] = {"path": str(history), "previous_week": previous[0] if previous else None,
+                                  "stored": bool(config.store_history and week)}
+    written = write_outputs(result, config.out, previous[1] if previous else None)
+    if result.manifest["history"]["stored"]:
+        from feedback_mining.rank import drill_down, rank_touchpoints
+        store_week(history, week, rank_touchpoints(result.parts), drill_down(result.parts), result.manifest)
     say(_run_summary(result, config.out, written, time.perf_counter() - start))
+    say(f"  history {history}: " + (f"stored {week}" if result.manifest["history"]["stored"] else "not stored")
+        + (f", compared with {previous[0]}" if previous else ", no earlier week to compare with"))
+    return 0
+
+
+def command_history(args) -> int:
+    history = history_path(args.history)
+    if not history.exists():
+        raise UsageError(f"{history}: no history file; run `feedback-mining run` first or give --history PATH")
+    weeks = list_weeks(history)
+    print(weeks.to_string(index=False) if len(weeks) else f"{history}: no weeks stored")
     return 0
 
 
@@ -115,7 +158,9 @@ def _run_summary(result, out: Path, written, seconds: float) -> str:
     rec = result.manifest["reconciliation"]
     lines = [f"done in {seconds:.1f} s: {len(result.items):,} items, week {result.manifest['week']}"]
     lines += [f"  {k}: {v['rows_read']:,} rows read = {v['rows_used']:,} used + {v['rows_rejected']:,} rejected"
+              + (f" ({v['fields_emptied']:,} fields emptied)" if v.get("fields_emptied") else "")
               for k, v in rec.items()]
+    lines += [f"  {k}: {note}" for k, i in result.manifest["inputs"].items() for note in i.get("notes", [])]
     lines.append(f"  wrote {len(written)} files to {out}/ ({', '.join(written)})")
     return "\n".join(lines)
 
@@ -126,15 +171,17 @@ def command_enrich(args) -> int:
     from feedback_mining.read import load_table
     from feedback_mining.report import write_table
 
-    frame = load_table(args.input)
+    frame = load_table(args.input, sheet=args.sheet, hints=[args.text_col])
     if args.text_col not in frame.columns:
         raise UsageError(f"{args.input}: no column {args.text_col!r}; it has "
                          f"{[c for c in frame.columns if not c.startswith('_')]}; pick one with --text-col")
     rows = frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
-    enriched = enrich_in_chunks(rows, LexiconClassifier(Taxonomy(args.taxonomy)), 20_000, text_col=args.text_col)
+    enriched = enrich_in_chunks(rows, LexiconClassifier(Taxonomy(args.taxonomy)), 20_000, text_col=args.text_col,
+                                n_jobs=args.n_jobs)
     columns = ["clean_text", "language", "lemmas", "sentiment", "sentiment_confidence", "pain_points",
                "pain_point_scores", "effort_estimate"]
-    write_table(pd.concat([rows, enriched[columns]], axis=1), args.out)
+    kept = rows.drop(columns=[c for c in columns if c in rows and c != args.text_col])  # a given `language` is used
+    write_table(pd.concat([kept, enriched[columns]], axis=1), args.out)
     return 0
 
 
@@ -142,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return {"run": command_run, "enrich": command_enrich}[args.command](args)
+        return {"run": command_run, "enrich": command_enrich, "history": command_history}[args.command](args)
     except FeedbackMiningError as e:
         if args.debug:
             raise

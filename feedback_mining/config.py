@@ -38,6 +38,7 @@ class Config:
     window_days: float = 14.0
     target: float = 0.0
     chunk_size: int = 20_000
+    n_jobs: int = -1  # processes for the text stages (-1: every core); used from 20,000 texts on
     n_boot: int = 200
     seed: int = 0
     # per source: {name in our contract: name in the user's file}
@@ -48,13 +49,20 @@ class Config:
     csat_scale: Scale = Scale(1, 5)
     taxonomy: Path | None = None
     sentiment_lexicon: Path | None = None
+    # ticket fields as pain-point evidence: contacts >= repeat_contacts -> repeat_contact; closed after
+    # more than waiting_hours -> waiting
+    repeat_contacts: int = 3
+    waiting_hours: float = 72.0
+    by: str | None = None  # repeat the ranking per value of this item column (e.g. language, segment)
+    history: Path | None = None  # None: $FEEDBACK_MINING_HISTORY, else feedback_mining_history.duckdb in the cwd
+    store_history: bool = True
 
     def inputs(self) -> dict[str, Path]:
         """The input paths that are set, by source name."""
         return {s: getattr(self, s) for s in SOURCES if getattr(self, s) is not None}
 
 
-_PATH_FIELDS = {"surveys", "comments", "tickets", "out", "taxonomy", "sentiment_lexicon"}
+_PATH_FIELDS = {"surveys", "comments", "tickets", "out", "taxonomy", "sentiment_lexicon", "history"}
 
 
 def load_config(path: Path) -> Config:

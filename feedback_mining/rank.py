@@ -13,6 +13,7 @@ the mean effort of the items without it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -20,29 +21,40 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from feedback_mining import drivers, scores
 from feedback_mining.config import Config
+from feedback_mining.scores import ratio as _ratio
 
 HIGH_EFFORT = 2 / 3
 DETECTED = 0.5  # a pain point "is present" in an item at this probability
 UNATTRIBUTED = "unattributed"
 
 SUM_COLUMNS = ["n_items", "n_scored", "n_effort", "sum_effort", "n_high", "contributed_effort",
-               "contributed_estimated", "n_ces", "sum_ces", "n_ces_easy", "n_csat", "n_csat_top2", "n_nps",
-               "n_promoters", "n_detractors", "n_happiness", "sum_happiness"]
+               "contributed_estimated", *scores.SCORE_SUMS]
 PAIN_COLUMNS = ["n_items", "contributed_effort", "n_effort_with", "sum_effort_with"]
+INTERVAL_NOTE = ("share_low/share_high, rank_low/rank_high and contributed_low/contributed_high are 95% percentile "
+                 "intervals over a Poisson(1) bootstrap of items whose weights are a hash of (item id, replicate, "
+                 "seed), so they do not depend on chunking and are reproducible")
 
 
 @dataclass
 class Partials:
-    """Mergeable aggregates of a set of items."""
+    """Mergeable aggregates of a set of items: every field adds up across chunks and partitions."""
 
-    sums: pd.DataFrame  # index touchpoint, SUM_COLUMNS
-    pains: pd.DataFrame  # index (touchpoint, pain_point), PAIN_COLUMNS
-    boot: pd.DataFrame  # index touchpoint, one column per bootstrap replicate of contributed effort
+    sums: pd.DataFrame  # index touchpoint: SUM_COLUMNS
+    pains: pd.DataFrame  # index (touchpoint, pain_point): PAIN_COLUMNS
+    pain_boot: pd.DataFrame  # index (touchpoint, pain_point): one column per bootstrap replicate of contributed effort
+    resolution: pd.DataFrame  # index touchpoint: histogram of log10 resolution hours (scores.HIST_BINS columns)
+    gram: pd.DataFrame  # index (touchpoint, term): Z'Z for the driver weights (drivers.gram)
 
     def __add__(self, other: Partials) -> Partials:
-        return Partials(*(a.add(b, fill_value=0) for a, b in
-                          ((self.sums, other.sums), (self.pains, other.pains), (self.boot, other.boot))))
+        return Partials(*(getattr(self, f.name).add(getattr(other, f.name), fill_value=0)
+                          for f in dataclasses.fields(self)))
+
+    @property
+    def boot(self) -> pd.DataFrame:
+        """Bootstrap replicates of each touchpoint's contributed effort (index touchpoint)."""
+        return self.pain_boot.groupby(level=0).sum()
 
 
 # ---------------------------------------------------------------- per-item quantities
@@ -72,30 +84,39 @@ def poisson_weights(item_ids: pd.Series, n_boot: int, seed: int) -> np.ndarray:
 
 
 def partials(items: pd.DataFrame, pain_points: list[str], config: Config) -> Partials:
-    """Aggregate a chunk of items (with `touchpoint`, `effort`, `effort_source`, scores, `p_<id>`)."""
+    """Aggregate a chunk of items (with `item_id`, `touchpoint`, `effort`, `effort_source`, `p_<id>`, and any
+    of the score and ticket columns)."""
     excess = excess_effort(items["effort"], config.target)
+    split = split_excess(items, excess, pain_points)
     sums = _touchpoint_sums(items, excess, config).groupby("touchpoint").sum()
-    return Partials(sums, _pain_sums(items, excess, pain_points), _boot_sums(items, excess, config))
+    return Partials(sums, _pain_sums(items, split, pain_points), _pain_boot(items, split, config),
+                    scores.resolution_histogram(items), drivers.gram(items, pain_points, DETECTED))
+
+
+def segment_partials(items: pd.DataFrame, by: str, pain_points: list[str], config: Config) -> dict[str, Partials]:
+    """Partials per value of column `by` (empty values: `unknown`); dicts of partials merge key by key."""
+    segment = items[by].astype("string").fillna("").str.strip().replace("", "unknown")
+    return {str(value): partials(group, pain_points, config) for value, group in items.groupby(segment.to_numpy())}
+
+
+def merge_segments(a: dict[str, Partials], b: dict[str, Partials]) -> dict[str, Partials]:
+    """Add two dicts of segment partials key by key."""
+    return {k: a[k] + b[k] if k in a and k in b else a[k] if k in a else b[k] for k in sorted({*a, *b})}
 
 
 def _touchpoint_sums(items: pd.DataFrame, excess: np.ndarray, config: Config) -> pd.DataFrame:
-    effort, ces_effort = items["effort"], config.ces_scale.effort(items["ces"])
-    csat_top2 = items["csat"] >= config.csat_scale.high - 1 if config.csat_scale.higher_is_easier \
-        else items["csat"] <= config.csat_scale.low + 1
-    return pd.DataFrame({
-        "touchpoint": items["touchpoint"], "n_items": 1, "n_scored": items["ces"].notna(),
+    effort = items["effort"]
+    return pd.concat([pd.DataFrame({
+        "touchpoint": items["touchpoint"], "n_items": 1.0, "n_scored": items["ces"].notna(),
         "n_effort": effort.notna(), "sum_effort": effort.fillna(0), "n_high": effort >= HIGH_EFFORT - 1e-9,
-        "contributed_effort": excess, "contributed_estimated": np.where(items["effort_source"] == "estimated", excess, 0),
-        "n_ces": items["ces"].notna(), "sum_ces": items["ces"].fillna(0), "n_ces_easy": ces_effort <= 1 / 3 + 1e-9,
-        "n_csat": items["csat"].notna(), "n_csat_top2": csat_top2,
-        "n_nps": items["nps"].notna(), "n_promoters": items["nps"] >= 9, "n_detractors": items["nps"] <= 6,
-        "n_happiness": items["happiness"].notna(), "sum_happiness": items["happiness"].fillna(0),
-    }).astype({c: float for c in SUM_COLUMNS})
+        "contributed_effort": excess,
+        "contributed_estimated": np.where(items["effort_source"] == "estimated", excess, 0),
+    }, index=items.index), scores.score_sums(items, config)], axis=1).astype({c: float for c in SUM_COLUMNS})
 
 
 def split_excess(items: pd.DataFrame, excess: np.ndarray, pain_points: list[str]) -> pd.DataFrame:
     """Each item's excess effort split over its pain points by probability, plus an `unattributed` column."""
-    probs = items[[f"p_{pp}" for pp in pain_points]].to_numpy(dtype=float)
+    probs = items[[f"p_{pp}" for pp in pain_points]].to_numpy(dtype=float).reshape(len(items), len(pain_points))
     probs = np.where(probs >= DETECTED, probs, 0.0)
     total = probs.sum(axis=1, keepdims=True)
     shares = np.divide(probs, total, out=np.zeros_like(probs), where=total > 0)
@@ -103,26 +124,36 @@ def split_excess(items: pd.DataFrame, excess: np.ndarray, pain_points: list[str]
     return split.assign(**{UNATTRIBUTED: np.where(total[:, 0] > 0, 0.0, excess)})
 
 
-def _pain_sums(items: pd.DataFrame, excess: np.ndarray, pain_points: list[str]) -> pd.DataFrame:
-    split = split_excess(items, excess, pain_points)
-    present = pd.DataFrame({pp: items[f"p_{pp}"] >= DETECTED for pp in pain_points}, index=items.index)
-    present[UNATTRIBUTED] = ~present.any(axis=1)
-    has_effort = items["effort"].notna().to_numpy()[:, None]
-    effort = items["effort"].fillna(0).to_numpy()[:, None]
-    long = lambda frame, name: frame.assign(touchpoint=items["touchpoint"]).melt(  # noqa: E731
-        "touchpoint", var_name="pain_point", value_name=name).set_index(["touchpoint", "pain_point"])[name]
-    table = pd.concat([long(present.astype(float), "n_items"), long(split, "contributed_effort"),
-                       long(present * has_effort, "n_effort_with").astype(float),
-                       long(present * effort, "sum_effort_with")], axis=1)
-    return table.groupby(level=[0, 1]).sum()
-
-
-def _boot_sums(items: pd.DataFrame, excess: np.ndarray, config: Config) -> pd.DataFrame:
+def _pain_sums(items: pd.DataFrame, split: pd.DataFrame, pain_points: list[str]) -> pd.DataFrame:
+    present = (items[[f"p_{pp}" for pp in pain_points]].to_numpy(dtype=float) >= DETECTED).reshape(
+        len(items), len(pain_points))
+    present = np.column_stack([present, ~present.any(axis=1)]).astype(float)
+    has_effort, effort = items["effort"].notna().to_numpy()[:, None], items["effort"].fillna(0).to_numpy()[:, None]
     codes, touchpoints = pd.factorize(items["touchpoint"])
-    weights = poisson_weights(items["item_id"], config.n_boot, config.seed) * excess[:, None]
-    onehot = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
-                               shape=(len(touchpoints), len(codes)))
-    return pd.DataFrame(onehot @ weights, index=pd.Index(touchpoints, name="touchpoint"))
+    by_touchpoint = _onehot(codes, len(touchpoints))
+    index = pd.MultiIndex.from_product([touchpoints, split.columns], names=["touchpoint", "pain_point"])
+    return pd.DataFrame({name: np.asarray(by_touchpoint @ values).ravel() for name, values in (
+        ("n_items", present), ("contributed_effort", split.to_numpy()), ("n_effort_with", present * has_effort),
+        ("sum_effort_with", present * effort))}, index=index)
+
+
+def _onehot(codes: np.ndarray, n_groups: int) -> sparse.csr_matrix:
+    """A (group, item) 0/1 matrix: `_onehot(codes, k) @ values` sums the rows of `values` per group."""
+    return sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(n_groups, len(codes)))
+
+
+def _pain_boot(items: pd.DataFrame, split: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """Bootstrap replicates of contributed effort per (touchpoint, pain point): a sparse
+    (touchpoint x pain point, item) matrix of the split times the items' Poisson weights."""
+    codes, touchpoints = pd.factorize(items["touchpoint"])
+    values, k = split.to_numpy(), split.shape[1]
+    item, column = np.nonzero(values)
+    matrix = sparse.csr_matrix((values[item, column], (codes[item] * k + column, item)),
+                               shape=(len(touchpoints) * k, len(items)))
+    index = pd.MultiIndex.from_product([touchpoints, split.columns], names=["touchpoint", "pain_point"])
+    used = matrix.getnnz(axis=1) > 0
+    boot = matrix[used] @ poisson_weights(items["item_id"], config.n_boot, config.seed).astype(np.float64)
+    return pd.DataFrame(np.asarray(boot).reshape(used.sum(), config.n_boot), index=index[used])
 
 
 # ---------------------------------------------------------------- final tables
@@ -136,14 +167,10 @@ def rank_touchpoints(parts: Partials, top_n: int = 3) -> pd.DataFrame:
         "touchpoint": s.index, "n_items": s["n_items"].astype(int), "n_scored": s["n_scored"].astype(int),
         "mean_effort": _ratio(s["sum_effort"], s["n_effort"]), "high_effort_rate": _ratio(s["n_high"], s["n_effort"]),
         "contributed_effort": s["contributed_effort"], "share": _ratio(s["contributed_effort"], total),
-        "share_estimated": _ratio(s["contributed_estimated"], s["contributed_effort"]),
-        "ces_mean": _ratio(s["sum_ces"], s["n_ces"]), "ces_easy": 100 * _ratio(s["n_ces_easy"], s["n_ces"]),
-        "n_ces": s["n_ces"].astype(int), "csat": 100 * _ratio(s["n_csat_top2"], s["n_csat"]),
-        "n_csat": s["n_csat"].astype(int),
-        "nps": 100 * _ratio(s["n_promoters"] - s["n_detractors"], s["n_nps"]), "n_nps": s["n_nps"].astype(int),
-        "happiness": _ratio(s["sum_happiness"], s["n_happiness"]), "n_happiness": s["n_happiness"].astype(int),
-    }).reset_index(drop=True)
-    table = table.join(_intervals(parts.boot.reindex(s.index).fillna(0)).reset_index(drop=True))
+    }, index=s.index)
+    table = table.join(_intervals(parts.boot.reindex(s.index).fillna(0)))
+    table["share_estimated"] = _ratio(s["contributed_estimated"], s["contributed_effort"])
+    table = table.join(scores.score_table(s, parts.resolution)).reset_index(drop=True)
     table = table.sort_values(["contributed_effort", "n_items", "touchpoint"], ascending=[False, False, True])
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     top = top_pain_points(drill_down(parts), top_n)
@@ -151,49 +178,65 @@ def rank_touchpoints(parts: Partials, top_n: int = 3) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _ratio(numerator, denominator):
-    numerator, denominator = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
-    return np.divide(numerator, denominator, out=np.full(numerator.shape, np.nan), where=denominator > 0)
+def rank_segments(segments: dict[str, Partials], by: str, top_n: int = 3) -> pd.DataFrame:
+    """`touchpoints_by_<by>.csv`: the ranking repeated within each segment, a `segment` column first."""
+    tables = [rank_touchpoints(parts, top_n).assign(segment=name) for name, parts in sorted(segments.items())]
+    if not tables:
+        return pd.DataFrame(columns=["segment", "rank", "touchpoint"])
+    table = pd.concat(tables, ignore_index=True)
+    return table[["segment", *table.columns[:-1]]]
+
+
+def _quantiles(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if values.shape[1] == 0:
+        return np.full(len(values), np.nan), np.full(len(values), np.nan)
+    return np.percentile(values, 2.5, axis=1), np.percentile(values, 97.5, axis=1)
 
 
 def _intervals(boot: pd.DataFrame) -> pd.DataFrame:
     """95% percentile intervals of each touchpoint's share and rank over the bootstrap replicates."""
     values = boot.to_numpy()
-    if values.size == 0:
-        return pd.DataFrame(columns=["share_low", "share_high", "rank_low", "rank_high"], index=boot.index)
     shares = values / np.where(values.sum(axis=0) > 0, values.sum(axis=0), 1)
-    ranks = (-values).argsort(axis=0).argsort(axis=0) + 1
-    return pd.DataFrame({"share_low": np.percentile(shares, 2.5, axis=1),
-                         "share_high": np.percentile(shares, 97.5, axis=1),
-                         "rank_low": np.floor(np.percentile(ranks, 2.5, axis=1)).astype(int),
-                         "rank_high": np.ceil(np.percentile(ranks, 97.5, axis=1)).astype(int)}, index=boot.index)
+    ranks = (-values).argsort(axis=0, kind="stable").argsort(axis=0) + 1
+    share_low, share_high = _quantiles(shares)
+    rank_low, rank_high = _quantiles(ranks.astype(float))
+    return pd.DataFrame({"share_low": share_low, "share_high": share_high,
+                         "rank_low": pd.array(np.floor(rank_low), dtype="Int64"),
+                         "rank_high": pd.array(np.ceil(rank_high), dtype="Int64")}, index=boot.index)
 
 
 def drill_down(parts: Partials) -> pd.DataFrame:
-    """`pain_points.csv`: per touchpoint, each pain point's contributed effort, share and impact; the rows
-    of a touchpoint (with `unattributed`) add up to its contributed effort."""
+    """`pain_points.csv`: per touchpoint, each pain point's contributed effort with its 95% interval, share,
+    impact and driver weight; the rows of a touchpoint (with `unattributed`) add up to its contributed effort."""
     p, s = parts.pains, parts.sums
     touchpoint = p.index.get_level_values(0)
     n_all, sum_all = s["n_effort"].reindex(touchpoint).to_numpy(), s["sum_effort"].reindex(touchpoint).to_numpy()
-    mean_without = _ratio(sum_all - p["sum_effort_with"], n_all - p["n_effort_with"])
+    low, high = _quantiles(parts.pain_boot.reindex(p.index).fillna(0).to_numpy())
+    weights = drivers.driver_table(parts.gram).set_index(["touchpoint", "pain_point"])["weight"]
     table = pd.DataFrame({
         "touchpoint": touchpoint, "pain_point": p.index.get_level_values(1), "n_items": p["n_items"].astype(int),
-        "contributed_effort": p["contributed_effort"].to_numpy(),
+        "contributed_effort": p["contributed_effort"].to_numpy(), "contributed_low": low, "contributed_high": high,
         "share_of_touchpoint": _ratio(p["contributed_effort"], s["contributed_effort"].reindex(touchpoint)),
-        "impact": _ratio(sum_all, n_all) - mean_without,
+        "impact": _ratio(sum_all, n_all) - _ratio(sum_all - p["sum_effort_with"], n_all - p["n_effort_with"]),
+        "driver_weight": weights.reindex(p.index).to_numpy(dtype=float),
     }).reset_index(drop=True)
     table = table[(table["n_items"] > 0) | (table["contributed_effort"] > 0)]
     return table.sort_values(["touchpoint", "contributed_effort"], ascending=[True, False]).reset_index(drop=True)
 
 
 def overall_impact(parts: Partials) -> pd.DataFrame:
-    """Each pain point's impact over all touchpoints: mean effort minus mean effort of items without it."""
+    """Each pain point over all touchpoints: contributed effort (95% interval), share, impact (mean effort
+    minus mean effort of items without it) and driver weight."""
     p = parts.pains.groupby(level=1).sum()
     n_all, sum_all = parts.sums["n_effort"].sum(), parts.sums["sum_effort"].sum()
+    low, high = _quantiles(parts.pain_boot.groupby(level=1).sum().reindex(p.index).fillna(0).to_numpy())
+    weights = drivers.driver_table(parts.gram, overall=True).set_index("pain_point")
     return pd.DataFrame({
         "pain_point": p.index, "n_items": p["n_items"].astype(int), "contributed_effort": p["contributed_effort"],
+        "contributed_low": low, "contributed_high": high,
         "share": _ratio(p["contributed_effort"], parts.sums["contributed_effort"].sum()),
         "impact": _ratio(sum_all, n_all) - _ratio(sum_all - p["sum_effort_with"], n_all - p["n_effort_with"]),
+        "driver_weight": weights["weight"].reindex(p.index).to_numpy(dtype=float),
     }).sort_values("contributed_effort", ascending=False).reset_index(drop=True)
 
 
@@ -205,12 +248,17 @@ def top_pain_points(drill: pd.DataFrame, n: int) -> dict[str, str]:
 
 
 def overall_scores(parts: Partials) -> dict[str, float | int | None]:
-    """The week's headline scores over all items, each with its n."""
+    """The week's headline scores over all items, each with its n (see `scores`)."""
     s = parts.sums.sum()
-    value = lambda num, den, scale=1.0: None if s[den] == 0 else float(scale * s[num] / s[den])  # noqa: E731
-    return {"ces_mean": value("sum_ces", "n_ces"), "ces_easy": value("n_ces_easy", "n_ces", 100), "n_ces": int(s["n_ces"]),
-            "csat": value("n_csat_top2", "n_csat", 100), "n_csat": int(s["n_csat"]),
-            "nps": None if s["n_nps"] == 0 else float(100 * (s["n_promoters"] - s["n_detractors"]) / s["n_nps"]),
-            "n_nps": int(s["n_nps"]), "happiness": value("sum_happiness", "n_happiness"),
-            "n_happiness": int(s["n_happiness"]), "mean_effort": value("sum_effort", "n_effort"),
-            "n_items": int(s["n_items"])}
+    mean_effort = None if s["n_effort"] == 0 else float(s["sum_effort"] / s["n_effort"])
+    return {**scores.overall(parts.sums, parts.resolution), "mean_effort": mean_effort, "n_items": int(s["n_items"])}
+
+
+def drivers_summary(parts: Partials) -> dict:
+    """The overall driver weights for `run.json`, with the method named."""
+    table = drivers.driver_table(parts.gram, overall=True)
+    weights = {r.pain_point: round(float(r.weight), 6) for r in table.itertuples() if pd.notna(r.weight)}
+    r2 = table["r2"].iloc[0] if len(table) else float("nan")
+    return {"method": drivers.METHOD, "note": drivers.METHOD_NOTE, "n": int(table["n"].iloc[0]) if len(table) else 0,
+            "r2": None if pd.isna(r2) else round(float(r2), 6),
+            "weights": dict(sorted(weights.items(), key=lambda kv: -kv[1]))}

@@ -1,18 +1,22 @@
 """Read stage: load survey, comment and ticket exports, check them, and quarantine bad rows with a reason.
 
-Every input row ends up either in the returned frame or in the rejects frame (`source, row, id, reason`),
-so `rows_read == rows_kept + rows_rejected` for every source. `row` is the row's number in the file,
-counting the header as row 1.
+Every data row of a file ends up either in the returned rows or in `rejects` (one line per rejected row), so
+`rows_read == rows_kept + rows_rejected` for every source. A kept row whose optional field could not be read
+keeps going with that field emptied, and the field is listed in `field_issues`; `rejects.csv` holds both,
+told apart by `action` (`row rejected` / `field emptied`). What happens to which problem is `FIELD_RULES`.
+
+`row` is where the row is in its file: for CSV/TSV the physical line its record starts on (the header is line
+1 when nothing comes before it; blank lines and multi-line quoted fields are counted), for XLSX the Excel row,
+for JSON Lines the line, for Parquet the record's position counting from 1.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
+import functools
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -20,9 +24,15 @@ import numpy as np
 import pandas as pd
 
 from feedback_mining.config import Config, Scale
-from feedback_mining.errors import InputError, UsageError
+from feedback_mining.errors import InputError
+from feedback_mining.formats import header_key, load_table
+from feedback_mining.values import parse_dates, parse_scores
 
-REJECT_COLUMNS = ["source", "row", "id", "reason"]
+__all__ = ["Source", "load_table", "read_source", "validate_source", "normalise_touchpoint_names"]
+
+REJECT_COLUMNS = ["source", "row", "id", "reason", "column", "action"]
+ROW_REJECTED, FIELD_EMPTIED = "row rejected", "field emptied"
+EMPTIED_IF_USABLE = "field emptied, or row rejected when the survey keeps no score and no comment"
 
 REQUIRED = {
     "surveys": ["response_id", "touchpoint", "submitted_at"],
@@ -30,177 +40,220 @@ REQUIRED = {
     "tickets": ["ticket_id", "customer_id", "touchpoint", "created_at"],
 }
 OPTIONAL = {
-    "surveys": ["customer_id", "ces", "csat", "nps", "happiness", "comment"],
+    "surveys": ["customer_id", "ces", "csat", "nps", "happiness", "comment",
+                "acsi_satisfaction", "acsi_expectations", "acsi_ideal"],
     "comments": ["touchpoint", "submitted_at", "language"],
     "tickets": ["subject", "body", "closed_at", "contacts", "transfers", "reopened"],
 }
 ID_COLUMN = {"surveys": "response_id", "comments": "response_id", "tickets": "ticket_id"}
-DATE_COLUMNS = {"surveys": ["submitted_at"], "comments": ["submitted_at"], "tickets": ["created_at", "closed_at"]}
-COUNT_COLUMNS = ["contacts", "transfers", "reopened"]
+
+# What a value that cannot be read costs: (source, column, kind, action). A survey score is emptied only when
+# the row keeps something to use (another score, or a comment); a survey left with nothing is rejected.
+FIELD_RULES = [
+    ("surveys", "submitted_at", "date", ROW_REJECTED),  # "2026-11-17T10:00", "17.11.2026 10:00", "1405/08/30"
+    ("surveys", "ces", "score", EMPTIED_IF_USABLE),  # "9" on 1-7, "десять"; "7 - Strongly agree" -> 7
+    ("surveys", "csat", "score", EMPTIED_IF_USABLE),
+    ("surveys", "nps", "score", EMPTIED_IF_USABLE),
+    ("surveys", "happiness", "score", EMPTIED_IF_USABLE),
+    *(("surveys", c, "score", FIELD_EMPTIED) for c in ("acsi_satisfaction", "acsi_expectations", "acsi_ideal")),
+    ("comments", "submitted_at", "date", FIELD_EMPTIED),
+    ("tickets", "created_at", "date", ROW_REJECTED),
+    ("tickets", "closed_at", "date", FIELD_EMPTIED),
+    ("tickets", "contacts", "count", FIELD_EMPTIED),  # "2", "2,0"; not "two" or "-1"
+    ("tickets", "transfers", "count", FIELD_EMPTIED),
+    ("tickets", "reopened", "count", FIELD_EMPTIED),
+]
+
+
+def _empty_issues() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=int if c == "row" else object) for c in REJECT_COLUMNS})
 
 
 @dataclass
 class Source:
-    """One validated input: its kept rows, its rejected rows and how many rows the file held."""
+    """One validated input: kept rows, rejected rows, emptied fields, and how many data rows the file held."""
 
     name: str
     path: Path | None
     rows: pd.DataFrame
-    rejects: pd.DataFrame
+    rejects: pd.DataFrame  # one line per rejected row: rows_read == len(rows) + len(rejects)
     rows_read: int
+    field_issues: pd.DataFrame = field(default_factory=_empty_issues)  # fields emptied in kept rows
+    notes: list[str] = field(default_factory=list)  # how the file was read: encoding guesses, skipped lines
 
-
-# ---------------------------------------------------------------- files
-
-
-def load_table(path: Path) -> pd.DataFrame:
-    """Read a CSV, TSV, Parquet, JSON Lines or XLSX file into a frame of strings, with `_row` numbers."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(path, "file not found; check the path or the config")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        elif suffix in (".jsonl", ".ndjson", ".json"):
-            frame = pd.read_json(path, lines=True, dtype=False)
-        elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str)
-        else:
-            frame = parse_delimited(path.read_bytes(), sep="\t" if suffix == ".tsv" else None)
-    except (UsageError, PermissionError) as e:
-        raise InputError(path, str(e)) from None
-    except (ValueError, OSError) as e:
-        raise InputError(path, f"cannot read as {suffix or 'CSV'}: {e}") from None
-    frame = frame.astype(object).where(frame.notna(), "").astype(str)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    rows = np.arange(len(frame)) + 2
-    if "_malformed" in frame.columns:  # lines the CSV parser could not split: their number is unknown (0)
-        rows[(frame["_malformed"] != "").to_numpy()] = 0
-    return frame.assign(_row=rows)
-
-
-def parse_delimited(data: bytes, sep: str | None = None) -> pd.DataFrame:
-    """Parse delimited text bytes (UTF-8 with or without BOM, UTF-16 with BOM, else cp1251)."""
-    text = decode_bytes(data)
-    if not text.strip():
-        raise UsageError("the file is empty")
-    sep = sep or sniff_delimiter(text)
-    malformed = []
-    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True, index_col=False,
-                        engine="python", on_bad_lines=lambda fields: malformed.append(fields) and None)
-    width = len(frame.columns)
-    bad = pd.DataFrame({"_malformed": [f"malformed line with {len(f)} fields, expected {width}: "
-                                       f"{sep.join(f)[:60]!r}" for f in malformed]}, dtype=object)
-    return pd.concat([frame.assign(_malformed=""), bad], ignore_index=True)
-
-
-def decode_bytes(data: bytes) -> str:
-    """Decode an export: BOMs first, then UTF-8, then cp1251 (Russian Excel's default)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1251", errors="replace")
-
-
-def sniff_delimiter(text: str) -> str:
-    """Guess the delimiter among , ; tab | from the first lines."""
-    try:
-        return csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+    def issues(self) -> pd.DataFrame:
+        """Rejected rows and emptied fields together, in file order: the lines of `rejects.csv`."""
+        both = [f for f in (self.rejects, self.field_issues) if len(f)]
+        if not both:
+            return _empty_issues()
+        return pd.concat(both, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- schema
 
 
-def apply_column_map(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
-    """Rename the user's column names to ours (mapping is ours -> theirs)."""
-    return frame.rename(columns={theirs: ours for ours, theirs in mapping.items()})
+def apply_column_map(frame: pd.DataFrame, mapping: dict[str, str], expected=()) -> pd.DataFrame:
+    """Rename the user's column names to ours (mapping is ours -> theirs). Exact names first; then a name that
+    differs only in case, spaces, punctuation or a BOM ("Response ID" -> response_id), when exactly one does."""
+    renames = {theirs: ours for ours, theirs in mapping.items() if theirs in frame.columns}
+    present = set(renames.values()) | (set(frame.columns) - set(renames))  # names once those are renamed
+    wanted = list(dict.fromkeys([*mapping, *expected]))
+    for ours in wanted:
+        key = header_key(mapping.get(ours, ours))
+        matches = [c for c in frame.columns if header_key(c) == key and c not in renames and c not in wanted]
+        if ours not in present and len(matches) == 1:
+            renames[matches[0]] = ours
+            present.add(ours)
+    return frame.rename(columns=renames)
 
 
 def check_columns(frame: pd.DataFrame, source: str, path) -> None:
     """Raise a usage error naming the missing column and the closest existing names."""
+    names = [c for c in frame.columns if not c.startswith("_")]
     for column in REQUIRED[source]:
         if column not in frame.columns:
-            close = difflib.get_close_matches(column, [c for c in frame.columns if not c.startswith("_")], n=3, cutoff=0.4)
-            hint = f"; closest: {close}" if close else f"; it has {[c for c in frame.columns if not c.startswith('_')]}"
+            close = difflib.get_close_matches(column, names, n=3, cutoff=0.4)
+            hint = f"; closest: {close}" if close else f"; it has {names}"
             raise InputError(path, f"{source} needs a column {column!r}{hint}. "
                                    f"Map yours with [columns.{source}] {column} = \"...\" in the config")
     if source == "tickets" and not {"subject", "body"} & set(frame.columns):
-        raise InputError(path, "tickets need a 'subject' or 'body' column")
+        raise InputError(path, f"tickets need a 'subject' or 'body' column; it has {names}")
 
 
 # ---------------------------------------------------------------- rows
 
 
-def validate_rows(frame: pd.DataFrame, source: str, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split rows into kept (typed) and rejected (with reasons); the first failing check names the reason."""
+class _Verdicts:
+    """The first reason each row is rejected for, and the fields emptied in the rows that are kept. A reason is
+    a string, or a function of a row mask giving one per masked row (built only for the rows that need one)."""
+
+    def __init__(self, frame: pd.DataFrame, source: str, id_col: str):
+        self.frame, self.source, self.id_col = frame, source, id_col
+        self.rejected = np.zeros(len(frame), dtype=bool)
+        self.reason = np.full(len(frame), "", dtype=object)
+        self.column = np.full(len(frame), "", dtype=object)
+        self.emptied: list[tuple[np.ndarray, str, np.ndarray]] = []
+
+    def reject(self, mask, column: str, reason) -> None:
+        hit = np.asarray(mask, dtype=bool) & ~self.rejected
+        if hit.any():
+            self.reason[hit] = reason(hit) if callable(reason) else reason
+            self.column[hit] = column
+            self.rejected |= hit
+
+    def empty(self, mask, column: str, reason) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            self.emptied.append((mask, column, reason(mask)))
+
+    def rejects(self) -> pd.DataFrame:
+        return self._table(self.rejected, self.column[self.rejected], self.reason[self.rejected], ROW_REJECTED)
+
+    def field_issues(self) -> pd.DataFrame:
+        parts = [self._table(mask & ~self.rejected, column, reasons[~self.rejected[mask]], FIELD_EMPTIED)
+                 for mask, column, reasons in self.emptied]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return _empty_issues()
+        return pd.concat(parts, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+
+    def _table(self, mask, column, reason, action) -> pd.DataFrame:
+        return pd.DataFrame({"source": self.source, "row": self.frame["_row"].to_numpy()[mask].astype(int),
+                             "id": self.frame[self.id_col].to_numpy()[mask], "reason": reason, "column": column,
+                             "action": action})
+
+
+def validate_rows(frame: pd.DataFrame, source: str, config: Config) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                              pd.DataFrame]:
+    """Split rows into kept (typed), rejected rows and emptied fields, each with a reason (see FIELD_RULES)."""
     frame = frame.assign(**{c: "" for c in OPTIONAL[source] if c not in frame.columns})
     id_col = ID_COLUMN[source]
     frame[id_col] = frame[id_col].str.strip()
-    reasons = pd.Series("", index=frame.index)
-    typed = {}
-
-    def flag(mask, reason):
-        reasons[(reasons == "") & mask] = reason if isinstance(reason, str) else reason[(reasons == "") & mask]
-
+    verdicts = _Verdicts(frame, source, id_col)
     if "_malformed" in frame.columns:
-        flag(frame["_malformed"] != "", frame["_malformed"])
-    flag(frame[id_col] == "", f"empty {id_col}")
-    flag(frame[id_col].duplicated() & (frame[id_col] != ""), f"duplicate {id_col}")
+        verdicts.reject(frame["_malformed"] != "", "", lambda m: frame["_malformed"].to_numpy()[m])
+    verdicts.reject(frame[id_col] == "", id_col, f"empty {id_col}")
     if source == "comments":
-        flag(frame["text"].str.strip() == "", "empty text")
-    for column in DATE_COLUMNS[source]:
-        typed[column], bad = parse_dates(frame[column])
-        flag(bad, "unparseable " + column + " " + frame[column].map(repr))
-    for column, scale in score_scales(config).items():
-        if source == "surveys":
-            typed[column], bad = parse_scores(frame[column], scale)
-            flag(bad, f"{column} " + frame[column].map(repr) + f" is not a number in {scale.low:g}-{scale.high:g}")
-    if source == "tickets":
-        for column in COUNT_COLUMNS:
-            typed[column], bad = parse_scores(frame[column], Scale(0, 1e6))
-            flag(bad, f"{column} " + frame[column].map(repr) + " is not a count")
-    kept = frame.assign(**typed)[reasons == ""]
-    rejects = pd.DataFrame({"source": source, "row": frame["_row"], "id": frame[id_col], "reason": reasons})
-    return kept.reset_index(drop=True), rejects[reasons != ""].reset_index(drop=True)
+        verdicts.reject(frame["text"].str.strip() == "", "text", "empty text")
+    typed = check_fields(frame, source, config, verdicts)
+    ids = frame[id_col].to_numpy()
+    duplicate = np.zeros(len(frame), dtype=bool)
+    duplicate[~verdicts.rejected] = pd.Series(ids[~verdicts.rejected]).duplicated().to_numpy()
+    verdicts.reject(duplicate, id_col, f"duplicate {id_col}")
+    kept = frame.assign(**typed)[~verdicts.rejected]
+    return kept.reset_index(drop=True), verdicts.rejects(), verdicts.field_issues()
+
+
+def check_fields(frame: pd.DataFrame, source: str, config: Config, verdicts: _Verdicts) -> dict[str, pd.Series]:
+    """Parse the typed columns of FIELD_RULES, rejecting rows or emptying fields; returns the typed columns."""
+    rules = [(column, kind, action) for s, column, kind, action in FIELD_RULES if s == source]
+    parsed = {column: parse_field(frame[column], column, kind, config) for column, kind, _ in rules}
+    usable = _usable_survey(frame, parsed) if source == "surveys" else None
+    for column, kind, action in rules:
+        values, bad, reason = parsed[column]
+        if action == ROW_REJECTED:
+            verdicts.reject(values.isna() & ~bad, column, f"empty {column}")
+            verdicts.reject(bad, column, reason)
+        elif action == EMPTIED_IF_USABLE:
+            verdicts.reject(bad & ~usable, column, reason)
+        verdicts.empty(bad, column, reason)  # listed only for the rows that are kept
+    return {column: values for column, (values, _, _) in parsed.items()}
+
+
+def parse_field(values: pd.Series, column: str, kind: str, config: Config):
+    """(typed values with bad ones emptied, mask of bad values, reasons for a mask of rows) for one column."""
+    raw = values.to_numpy()
+
+    def reasons(template):
+        return lambda mask: np.array([template.format(repr(v)) for v in raw[mask]], dtype=object)
+
+    if kind == "date":
+        typed, bad = parse_dates(values)
+        return typed, bad, reasons(f"unparseable {column} {{}}")
+    if kind == "count":
+        typed, bad = parse_scores(values, 0, 1e6)
+        return typed, bad, reasons(f"{column} {{}} is not a count")
+    scale = score_scales(config)[column]
+    typed, bad = parse_scores(values, scale.low, scale.high)
+    return typed, bad, reasons(f"{column} {{}} is not a number in {scale.low:g}-{scale.high:g}")
+
+
+def _usable_survey(frame: pd.DataFrame, parsed: dict) -> pd.Series:
+    """A survey row keeps something worth using: a readable score (any score column) or a comment."""
+    scores = [column for s, column, kind, _ in FIELD_RULES if s == "surveys" and kind == "score"]
+    scored = np.logical_or.reduce([parsed[c][0].notna().to_numpy() for c in scores])
+    return scored | (frame["comment"].str.strip() != "").to_numpy()
 
 
 def score_scales(config: Config) -> dict[str, Scale]:
     """The numeric survey columns and the scale each is checked against."""
-    return {"ces": config.ces_scale, "csat": config.csat_scale, "nps": Scale(0, 10), "happiness": Scale(1, 10)}
-
-
-def parse_scores(values: pd.Series, scale: Scale) -> tuple[pd.Series, pd.Series]:
-    """Numbers (decimal comma allowed); returns (floats with NaN for empty, mask of bad values)."""
-    text = values.str.strip().str.replace(",", ".", regex=False)
-    numbers = pd.to_numeric(text, errors="coerce")
-    bad = (text != "") & (numbers.isna() | (numbers < scale.low) | (numbers > scale.high))
-    return numbers.astype(float), bad
-
-
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """ISO 8601 timestamps as naive UTC; returns (timestamps with NaT for empty, mask of bad values)."""
-    text = values.str.strip()
-    stamps = pd.to_datetime(text.where(text != ""), format="ISO8601", errors="coerce", utc=True)
-    return stamps.dt.tz_localize(None), (text != "") & stamps.isna()
+    return {"ces": config.ces_scale, "csat": config.csat_scale, "nps": Scale(0, 10), "happiness": Scale(1, 10),
+            **dict.fromkeys(("acsi_satisfaction", "acsi_expectations", "acsi_ideal"), Scale(1, 10))}
 
 
 # ---------------------------------------------------------------- touchpoints
 
 
 def normalise_touchpoint_names(names: pd.Series, aliases: dict[str, str]) -> pd.Series:
-    """Trim, lower-case, runs of spaces/hyphens -> `_`, then map aliases ("Колл-центр" -> call_center)."""
-    cleaned = names.fillna("").str.strip().str.lower().map(lambda s: re.sub(r"[\s\-_]+", "_", s))
-    cleaned = cleaned.where(cleaned != "", "unknown")
-    return cleaned.map(lambda s: aliases.get(s, s))
+    """Trim, lower-case, runs of spaces/hyphens -> `_`, then map aliases ("Колл-центр" -> call_center).
+    Each distinct name is worked out once: a week holds a few dozen names in many rows."""
+    names = names.fillna("").astype(str)
+    return names.map({raw: touchpoint_name(raw, aliases) for raw in names.unique()})
+
+
+def touchpoint_name(raw: str, aliases: dict[str, str]) -> str:
+    """One name, normalised: "  Call - Center " -> call_center; empty -> unknown."""
+    cleaned = re.sub(r"[\s\-_]+", "_", raw.strip().lower()) or "unknown"
+    return aliases.get(cleaned, cleaned)
 
 
 def default_aliases() -> dict[str, str]:
     """The built-in alias map (`resources/touchpoints.toml`)."""
+    return dict(_built_in_aliases())
+
+
+@functools.cache
+def _built_in_aliases() -> dict[str, str]:
     text = resources.files("feedback_mining").joinpath("resources/touchpoints.toml").read_text(encoding="utf-8")
     return dict(tomllib.loads(text).get("aliases", {}))
 
@@ -214,10 +267,17 @@ def touchpoint_aliases(config: Config) -> dict[str, str]:
 # ---------------------------------------------------------------- one source
 
 
-def read_source(source: str, path: Path, config: Config) -> Source:
+def read_source(source: str, path: Path, config: Config, sheet: str | None = None) -> Source:
     """Load, map columns, check the schema and validate the rows of one input file."""
-    frame = apply_column_map(load_table(path), config.columns.get(source, {}))
-    return validate_source(frame, source, config, path)
+    mapping = config.columns.get(source, {})
+    expected = REQUIRED[source] + OPTIONAL[source]
+    table = load_table(path, sheet=sheet, hints=[*expected, *mapping.values()])
+    frame = apply_column_map(table, mapping, expected)
+    result = validate_source(frame, source, config, path)
+    result.notes = list(table.attrs.get("notes", []))
+    if result.rows_read == 0:
+        result.notes.append("the file has a header but no rows: read as an empty source")
+    return result
 
 
 def validate_source(frame: pd.DataFrame, source: str, config: Config, path=None) -> Source:
@@ -225,7 +285,9 @@ def validate_source(frame: pd.DataFrame, source: str, config: Config, path=None)
     if "_row" not in frame.columns:
         frame = frame.assign(_row=np.arange(len(frame)) + 2)
     check_columns(frame, source, path or source)
-    kept, rejects = validate_rows(frame.astype({c: str for c in frame.columns if c != "_row"}), source, config)
+    strings = frame.astype({c: str for c in frame.columns
+                            if c != "_row" and not isinstance(frame[c].dtype, pd.StringDtype)})
+    kept, rejects, field_issues = validate_rows(strings, source, config)
     if "touchpoint" in kept.columns:
         kept = kept.assign(touchpoint=normalise_touchpoint_names(kept["touchpoint"], touchpoint_aliases(config)))
-    return Source(source, path, kept, rejects, rows_read=len(frame))
+    return Source(source, path, kept, rejects, rows_read=len(frame), field_issues=field_issues)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from html import escape
@@ -15,14 +16,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from feedback_mining.drivers import METHOD_NOTE
 from feedback_mining.errors import UsageError
-from feedback_mining.rank import drill_down, overall_impact, overall_scores, rank_touchpoints
+from feedback_mining.history import SIGNIFICANCE_NOTE, compare_weeks
+from feedback_mining.rank import (INTERVAL_NOTE, drill_down, drivers_summary, overall_impact, overall_scores,
+                                  rank_segments, rank_touchpoints)
+from feedback_mining.scores import ACSI_COLUMNS, ACSI_NOTE, MEDIAN_NOTE
 
 ITEM_COLUMNS = ["item_id", "source", "response_id", "ticket_id", "customer_id", "touchpoint", "date", "language",
                 "clean_text", "duplicate", "sentiment", "sentiment_confidence", "pain_points", "pain_point_scores",
                 "pain_point_evidence", "effort", "effort_source", "effort_estimate", "ces", "csat", "nps",
-                "happiness", "contacts", "transfers", "reopened", "resolution_hours"]
+                "happiness", *ACSI_COLUMNS, "contacts", "transfers", "reopened", "resolution_hours"]
 
+SAFE_NAME = r"[^\w-]"  # characters replaced by _ in a file name made from a column name
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 PALETTE = {"bar": "#0072B2", "whisker": "#333333", "accent": "#D55E00"}  # Okabe-Ito, colour-blind safe
 
@@ -165,23 +171,29 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
     writers[suffix]()
 
 
-def item_table(items: pd.DataFrame) -> pd.DataFrame:
-    """The columns of `items.parquet`, in order."""
-    return items[[c for c in ITEM_COLUMNS if c in items.columns]]
+def item_table(items: pd.DataFrame, extra: list[str] | tuple = ()) -> pd.DataFrame:
+    """The columns of `items.parquet`, in order (plus `extra`, e.g. the `--by` column)."""
+    columns = [*ITEM_COLUMNS, *(c for c in extra if c and c not in ITEM_COLUMNS)]
+    return items[[c for c in columns if c in items.columns]]
 
 
-def write_outputs(result, out: Path) -> dict[str, Path]:
+def write_outputs(result, out: Path, previous: pd.DataFrame | None = None) -> dict[str, Path]:
     """Write every output into a temporary folder inside `out`, then move the files into place, so a run
-    that fails while writing leaves the previous outputs untouched (other files in `out` are left alone)."""
+    that fails while writing leaves the previous outputs untouched (other files in `out` are left alone).
+    `previous` is the previous stored week's touchpoints (history), for the week-over-week deltas."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    touchpoints, drill = rank_touchpoints(result.parts), drill_down(result.parts)
+    touchpoints, drill = compare_weeks(rank_touchpoints(result.parts), previous), drill_down(result.parts)
+    by = getattr(result, "by", None)
+    by_segment = rank_segments(result.segments, by) if by else None
     impact, scores = overall_impact(result.parts), overall_scores(result.parts)
     tmp = Path(tempfile.mkdtemp(prefix=".writing-", dir=out))
     try:
         touchpoints.to_csv(tmp / "touchpoints.csv", index=False)
         drill.to_csv(tmp / "pain_points.csv", index=False)
-        item_table(result.items).to_parquet(tmp / "items.parquet", index=False)
+        item_table(result.items, [by]).to_parquet(tmp / "items.parquet", index=False)
+        if by_segment is not None:
+            by_segment.to_csv(tmp / f"touchpoints_by_{re.sub(SAFE_NAME, '_', by)}.csv", index=False)
         result.rejects.to_csv(tmp / "rejects.csv", index=False)
         (tmp / "report.html").write_text(render_html(touchpoints, drill, result.items, result.manifest, scores),
                                          encoding="utf-8")
@@ -189,7 +201,12 @@ def write_outputs(result, out: Path) -> dict[str, Path]:
         with pd.ExcelWriter(tmp / "touchpoints.xlsx") as xlsx:
             touchpoints.to_excel(xlsx, sheet_name="touchpoints", index=False)
             drill.to_excel(xlsx, sheet_name="pain_points", index=False)
-        manifest = {**result.manifest, "scores": scores}
+            impact.to_excel(xlsx, sheet_name="pain_points_overall", index=False)
+            if by_segment is not None:
+                by_segment.to_excel(xlsx, sheet_name=f"by_{by}"[:31], index=False)
+        notes = {"intervals": INTERVAL_NOTE, "change_significant": SIGNIFICANCE_NOTE, "driver_weight": METHOD_NOTE,
+                 "acsi": ACSI_NOTE, "median_resolution_hours": MEDIAN_NOTE}
+        manifest = {**result.manifest, "scores": scores, "drivers": drivers_summary(result.parts), "notes": notes}
         (tmp / "run.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
         written = sorted(p.name for p in tmp.iterdir())
         for name in written:

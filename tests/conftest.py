@@ -33,6 +33,14 @@ emoji = ["😡"]
 """
 
 
+@pytest.fixture(autouse=True, scope="session")
+def history_outside_the_working_directory(tmp_path_factory):
+    """Runs that store their week without --history write to a temporary file, never to the working directory."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FEEDBACK_MINING_HISTORY", str(tmp_path_factory.mktemp("history") / "history.duckdb"))
+        yield
+
+
 @pytest.fixture
 def term_files(tmp_path) -> tuple[Path, Path]:
     taxonomy, sentiment = tmp_path / "taxonomy.toml", tmp_path / "sentiment.toml"

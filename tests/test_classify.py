@@ -27,7 +27,7 @@ def features(text, lang):
     (["منتظر*"], "خیلی منتظر ماندم", "fa", True),
 ])
 def test_term_matching(terms, text, lang, hit):
-    matcher = TermMatcher({"x": terms})
+    matcher = TermMatcher.from_lists({"x": terms}, lang)
     assert bool(matcher.matches(features(text, lang))) is hit
 
 

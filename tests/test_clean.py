@@ -20,6 +20,14 @@ CLEAN_CASES = [
     ("  many \n\n  spaces\t", "many spaces"),
     ("Отлично 👍😊", "Отлично 👍😊"),  # emoji kept
     ("price < 5 and > 3", "price < 5 and > 3"),  # not a tag
+    ("ÐŸÑ€Ð¸Ð²ÐµÑ‚, Ð¶Ð´Ñƒ", "Привет, жду"),  # UTF-8 read as cp1252
+    ("Ïðèâåò, æäó îòâåòà", "Привет, жду ответа"),  # cp1251 read as latin-1
+    ("Café déjà vu", "Café déjà vu"),  # real accents stay
+    ("fÃ¼r Sie", "für Sie"),
+    ("Thanks for nothing.\nBest regards,\nJohn Smith", "Thanks for nothing."),  # sign-off and name
+    ("Верните деньги.\nС уважением,\nИван", "Верните деньги."),
+    ("شماره ۱۲۳ ٤٥٦", "شماره 123 456"),  # Persian and Arabic-Indic digits
+    ("&lt;b&gt;bold&lt;/b&gt; &amp; co", "<b>bold</b> & co"),  # entities decoded once, then plain text
 ]
 
 
@@ -69,6 +77,29 @@ def test_redacted_text_keeps_no_long_digit_runs_of_cards(text):
     for placeholder in PLACEHOLDERS:
         out = out.replace(placeholder, "")
     assert isinstance(out, str)
+
+
+@pytest.mark.parametrize("raw", [
+    "", "   \n\t ", "😡😡😡", "\x00\x00\x00", "\u202e\u202dabc", "a" * 1_000_000, bytes(range(256)).decode("latin-1"),
+    "Привет مرحبا hello 你好", "<" * 5000, "<a href='" + "x" * 100_000,
+])
+def test_bad_input_gives_a_defined_output(raw):
+    out = clean_text(raw)
+    assert isinstance(out, str) and len(out) <= 20_000
+    assert "\x00" not in out and "\u202e" not in out
+
+
+@given(st.from_regex(r"\+7 9\d\d \d{3}-\d\d-\d\d|0912 \d{3} \d{4}|[a-z]{3,8}\.[a-z]{2,6}@mail\.ru", fullmatch=True),
+       st.sampled_from(["звоните ", "call me at ", "شماره "]), st.sampled_from(["", " please", " спасибо"]))
+def test_personal_data_never_survives_in_any_context(pii, before, after):
+    out = clean_text(before + pii + after)
+    assert pii not in out and ("<PHONE>" in out or "<EMAIL>" in out)
+
+
+@given(st.integers(min_value=1, max_value=10**6))
+def test_prices_and_order_numbers_stay(number):
+    for text in (f"заказ №{number}", f"{number} руб.", f"order #{number}"):
+        assert str(number) in clean_text(text)
 
 
 def test_html_with_broken_markup_does_not_crash():

@@ -34,7 +34,9 @@ def test_example_run_reconciles_every_source(example_run):
     rejects = pd.read_csv(example_run / "rejects.csv")
     for source, counts in manifest["reconciliation"].items():
         assert counts["rows_read"] == counts["rows_used"] + counts["rows_rejected"], source
-        assert counts["rows_rejected"] == (rejects["source"] == source).sum()
+        mine = rejects[rejects["source"] == source]
+        assert counts["rows_rejected"] == (mine["action"] == "row rejected").sum()
+        assert counts["fields_emptied"] == (mine["action"] == "field emptied").sum()
     assert set(manifest["inputs"]) == {"surveys", "comments", "tickets"}
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"].values())
     assert set(manifest["texts"]["languages"]) >= {"ru", "uk", "fa", "en"}
@@ -51,6 +53,7 @@ def test_config_file_runs_like_flags(tmp_path, week):
     assert main(["run", "--config", str(tmp_path / "weekly.toml"), "--quiet", "--week", "2026-W47"]) == 0
     manifest = json.loads((tmp_path / "report" / "run.json").read_text())
     assert manifest["settings"]["target"] == 0.1 and manifest["week"] == "2026-W47"
+    assert all(c["rows_read"] == c["rows_used"] + c["rows_rejected"] for c in manifest["reconciliation"].values())
     assert load_config(tmp_path / "weekly.toml").touchpoint_aliases == {"Chat": "call_center"}
 
 

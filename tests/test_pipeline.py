@@ -9,12 +9,25 @@ from feedback_mining.pipeline import run_job
 from feedback_mining.report import render_html, write_outputs
 
 
+def assert_reconciles(result):
+    """Every row read is used or rejected; emptied fields are listed but are not rejected rows."""
+    for name, counts in result.manifest["reconciliation"].items():
+        mine = result.rejects[result.rejects["source"] == name]
+        assert counts["rows_read"] == counts["rows_used"] + counts["rows_rejected"], name
+        assert counts["rows_rejected"] == (mine["action"] == "row rejected").sum(), name
+        assert counts["fields_emptied"] == (mine["action"] == "field emptied").sum(), name
+
+
 def test_reconciliation_and_items(week, config):
     result = run_job(config, frames=week)
     rec = result.manifest["reconciliation"]
-    assert rec["surveys"] == {"rows_read": 4, "rows_used": 3, "rows_rejected": 1, "reconciles": True}
-    assert rec["comments"] == {"rows_read": 2, "rows_used": 2, "rows_rejected": 0, "reconciles": True}
-    assert rec["tickets"] == {"rows_read": 2, "rows_used": 2, "rows_rejected": 0, "reconciles": True}
+    assert rec["surveys"] == {"rows_read": 4, "rows_used": 3, "rows_rejected": 1, "reconciles": True,
+                              "fields_emptied": 0}
+    assert rec["comments"] == {"rows_read": 2, "rows_used": 2, "rows_rejected": 0, "reconciles": True,
+                               "fields_emptied": 0}
+    assert rec["tickets"] == {"rows_read": 2, "rows_used": 2, "rows_rejected": 0, "reconciles": True,
+                              "fields_emptied": 0}
+    assert_reconciles(result)
     items = result.items.set_index("item_id")
     assert sorted(items.index) == ["comment:R9", "survey:R1", "survey:R2", "survey:R3", "ticket:T2"]
     r1 = items.loc["survey:R1"]
@@ -29,6 +42,7 @@ def test_reconciliation_and_items(week, config):
 
 def test_outputs_are_written_and_consistent(week, config, tmp_path):
     result = run_job(config, frames=week)
+    assert_reconciles(result)
     written = write_outputs(result, tmp_path / "out")
     assert set(written) == {"touchpoints.csv", "pain_points.csv", "items.parquet", "rejects.csv", "report.html",
                             "summary.md", "touchpoints.xlsx", "run.json"}
@@ -40,7 +54,8 @@ def test_outputs_are_written_and_consistent(week, config, tmp_path):
         touchpoints["contributed_effort"].to_numpy())
     rejects = pd.read_csv(written["rejects.csv"])
     assert rejects.to_dict("records") == [{"source": "surveys", "row": 5, "id": "R4",
-                                           "reason": "ces 'abc' is not a number in 1-7"}]
+                                           "reason": "ces 'abc' is not a number in 1-7", "column": "ces",
+                                           "action": "row rejected"}]
     items = pd.read_parquet(written["items.parquet"])
     assert len(items) == 5 and not items["clean_text"].str.contains("916").any()
     assert json.loads(written["run.json"].read_text())["reconciliation"]["surveys"]["reconciles"]
@@ -49,6 +64,7 @@ def test_outputs_are_written_and_consistent(week, config, tmp_path):
 
 def test_a_failing_write_leaves_previous_outputs(week, config, tmp_path, monkeypatch):
     result = run_job(config, frames=week)
+    assert_reconciles(result)
     write_outputs(result, tmp_path)
     before = (tmp_path / "summary.md").read_text()
     def disk_full(*args):
@@ -66,6 +82,7 @@ def test_hostile_text_is_escaped_in_the_report(week, config):
     week["comments"].loc[0, "text"] = "<script>alert('x')</script><img src=x onerror=alert(1)> долго ждал"
     week["comments"].loc[1, "text"] = "&lt;script&gt;alert(2)&lt;/script&gt; ошибка"
     result = run_job(config, frames=week)
+    assert_reconciles(result)
     from feedback_mining.rank import drill_down, overall_scores, rank_touchpoints
     page = render_html(rank_touchpoints(result.parts), drill_down(result.parts), result.items, result.manifest,
                        overall_scores(result.parts))

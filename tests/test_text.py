@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from feedback_mining.analyse import analyse_text, mark_negation, normalise_persian, tokenize
+from feedback_mining.analyse import analyse_text, mark_negation, tokenize
+from feedback_mining.lang.fa import normalise as normalise_persian
 from feedback_mining.language import detect, detect_language
 
 LANGUAGE_CASES = [
@@ -19,6 +20,20 @@ LANGUAGE_CASES = [
     ("", "und"),
     ("😡😡😡 !!!", "und"),
     ("12345", "und"),
+    ("Всё хорошо", "ru"),
+    ("спасибо большое", "ru"),
+    ("дякую вам", "uk"),
+    ("Привіт", "uk"),
+    ("все добре, дуже швидко", "uk"),
+    ("Долго, но сделали", "ru"),
+    ("خیلی خوب بود", "fa"),
+    ("مرسی", "fa"),
+    ("شكرا جزيلا على الخدمة", "other"),  # Arabic
+    ("Рахмет, бәрі жақсы", "other"),  # Kazakh
+    ("thanks!", "en"),
+    ("Merci beaucoup pour votre aide", "other"),
+    ("Çok yavaş teslimat", "other"),  # Turkish
+    ("приложение crash-ится постоянно", "ru"),  # mixed scripts: Cyrillic dominates
 ]
 
 
@@ -39,7 +54,8 @@ LEMMA_CASES = [
     ("чекали в черзі", "uk", "чекати в черга"),
     ("оператори не відповідають", "uk", "оператор не відповідати"),
     ("The App CRASHED", "en", "the app crashed"),
-    ("كتاب‌هاي", "fa", "کتابهای"),
+    ("كتاب‌هاي", "fa", "کتاب"),  # ZWNJ-marked plural suffix off
+    ("تنها", "fa", "تنها"),  # "alone": not a plural
 ]
 
 

@@ -1,0 +1,25 @@
+"""English: spaCy's lookup lemmatizer table (spacy-lookups-data), loaded once."""
+
+from functools import lru_cache
+
+from feedback_mining.lang import Language
+
+
+@lru_cache(maxsize=None)
+def lemma_table() -> dict[str, str]:
+    """spaCy's English word -> lemma lookup table, as a plain dict."""
+    from spacy.lookups import load_lookups
+
+    try:
+        table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+    except ValueError as e:
+        raise RuntimeError("English lemmas need the spacy-lookups-data package: pip install spacy-lookups-data") from e
+    return dict(table.items())
+
+
+def lemma(word: str) -> str:
+    """`waited` -> `wait`, `took` -> `take`, `crashes` -> `crash`; unknown words stay."""
+    return lemma_table().get(word, word)
+
+
+LANGUAGE = Language("en", frozenset({"not", "never", "cannot"}), lemma)
