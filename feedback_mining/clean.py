@@ -47,7 +47,7 @@ _TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]{0,2000}>")
 
 def html_to_text(text: str) -> str:
     """`<p>Hi&nbsp;<b>there</b></p><script>x()</script>` -> `Hi there`; plain text only unescaped."""
-    if not _TAG.search(text):
+    if "<" not in text or not _TAG.search(text):
         return html.unescape(text) if "&" in text else text
     parser = _TextExtractor()
     parser.feed(text)
@@ -70,11 +70,13 @@ _QUOTE_MARKERS = re.compile(
 
 def drop_quoted_reply(text: str) -> str:
     """`Still broken.\\n-----Original Message-----\\nWe fixed it` -> `Still broken.` (also `>` lines)."""
-    match = _QUOTE_MARKERS.search(text)
+    match = _QUOTE_MARKERS.search(text) if "\n" in text else _QUOTE_MARKERS.match(text)
     if match and match.start() > 0:
         text = text[:match.start()]
     elif match:  # the marker opens the text: keep it, drop only the marker line
         text = text[match.end():]
+    if ">" not in text:
+        return text
     return "\n".join(line for line in text.split("\n") if not line.lstrip().startswith(">"))
 
 
@@ -105,8 +107,10 @@ def fix_mojibake(text: str) -> str:
 
 
 def normalise_unicode(text: str) -> str:
-    """NFKC: `ﬁ`, full-width `ＡＢＣ` and compatibility forms become plain characters; `№` stays `№`."""
-    return "№".join(unicodedata.normalize("NFKC", part) for part in text.split("№"))
+    """NFKC: `ﬁ`, full-width `ＡＢＣ` and compatibility forms become plain characters; `№` stays `№`.
+    Mojibake that NFKC uncovers (`¹Ã¶` -> `1Ã¶`) is repaired too, so cleaning twice changes nothing."""
+    normal = "№".join(unicodedata.normalize("NFKC", part) for part in text.split("№"))
+    return fix_mojibake(normal) if normal != text else normal
 
 
 # Control, format and zero-width characters, except ZWNJ (U+200C), which Persian spelling needs,
@@ -114,12 +118,13 @@ def normalise_unicode(text: str) -> str:
 _JUNK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufffe\ufffd]")
 
 
+_NON_ASCII_DIGIT = re.compile(r"[\u0660-\u0669\u06f0-\u06f9]")
 _DIGITS = str.maketrans({**{chr(0x06F0 + i): str(i) for i in range(10)}, **{chr(0x0660 + i): str(i) for i in range(10)}})
 
 
 def ascii_digits(text: str) -> str:
     """`۰۹۱۲ ۳۴۵ ۶۷۸۹` -> `0912 345 6789` (Persian and Arabic-Indic digits), so numbers redact and match."""
-    return text.translate(_DIGITS)
+    return text.translate(_DIGITS) if _NON_ASCII_DIGIT.search(text) else text
 
 
 def drop_control_chars(text: str) -> str:
@@ -147,6 +152,7 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+_TWO_DIGITS, _FOUR_DIGITS = re.compile(r"\d\d"), re.compile(r"\d{4}")  # cheap pre-checks before the full rules
 _EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")  # bounded: linear on long words
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
@@ -167,22 +173,24 @@ def redact_emails(text: str) -> str:
 
 def redact_urls(text: str) -> str:
     """`https://x.com/reset?token=abc` -> `<URL>` (links carry tokens and ids)."""
-    return _URL.sub("<URL>", text)
+    return _URL.sub("<URL>", text) if "www." in text or "://" in text or "WWW." in text else text
 
 
 def redact_cards(text: str) -> str:
     """`4111 1111 1111 1111` -> `<CARD>`; a 16-digit order id failing the Luhn check stays."""
+    if not _FOUR_DIGITS.search(text):
+        return text
     return _CARD.sub(lambda m: "<CARD>" if _luhn_ok(re.sub(r"\D", "", m.group())) else m.group(), text)
 
 
 def redact_ibans(text: str) -> str:
     """`UA21 3223 1300 0002 6007 2335 6600 1` -> `<IBAN>`."""
-    return _IBAN.sub("<IBAN>", text)
+    return _IBAN.sub("<IBAN>", text) if _TWO_DIGITS.search(text) else text
 
 
 def redact_phones(text: str) -> str:
     """`+7 916 123-45-67`, `0912 345 6789` -> `<PHONE>`; `заказ №123456` and `1 500 руб.` stay."""
-    return _PHONE.sub("<PHONE>", text)
+    return _PHONE.sub("<PHONE>", text) if _TWO_DIGITS.search(text) else text
 
 
 REDACT_RULES = [redact_emails, redact_urls, redact_cards, redact_ibans, redact_phones]

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from feedback_mining.analyse import analyse_text
-from feedback_mining.classify import LexiconClassifier, SentimentLexicon, Taxonomy, TermMatcher, classify
+from feedback_mining.classify import LexiconClassifier, SentimentLexicon, Taxonomy, classify
+from feedback_mining.terms import TermMatcher
 
 
 def features(text, lang):

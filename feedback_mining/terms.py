@@ -1,0 +1,110 @@
+"""Term matching: the engine behind the editable taxonomy and sentiment files.
+
+Term syntax: space-separated words, analysed exactly as a text in the term's language is (lemmas,
+negation marks), matched contiguously; `wait*` matches any lemma starting with `wait` (only the last word
+may be a prefix); a negator in a term is attached as in the text, so `не работать` matches "не работает"
+and `работать` does not. A match next to a negated "had to" ("ждать не пришлось") does not count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from feedback_mining.analyse import lemmatizer, mark_negation, tokenize
+from feedback_mining.lang import get_language
+
+LANGUAGE_KEYS = ("en", "ru", "uk", "fa")
+# "ждать не пришлось", "не пришлось ждать": a negated "had to" next to a match cancels it
+NEGATED_NEED = {"не_прийтись", "не_надо", "не_нужно", "не_довестись", "не_прийтися", "ні_прийтися",
+                "not_have", "never_have", "نه_میخواست"}
+
+
+def compile_term(term: str, lang: str = "other") -> tuple[str, ...]:
+    """`Не работает` -> `('не_работать',)`, `waited*` -> `('waited*',)`: the term analysed exactly as a text
+    in its language is (lemmas, negation marks); the last word of a `*` term is a prefix, kept as written."""
+    prefix = term.strip().endswith("*")
+    words = tokenize(get_language(lang).normalise(term.strip().rstrip("*")), lang)
+    if not words:
+        return ()
+    last = words[-1].replace("\u200c", "") if prefix else lemmatizer(lang)(words[-1])
+    lemmas = lemmatizer(lang).lemmas(words[:-1]) + [last]
+    tokens = mark_negation(lemmas, lang)
+    if prefix and tokens:
+        tokens[-1] += "*"
+    return tuple(tokens)
+
+
+@dataclass
+class TermMatcher:
+    """Find which labels' terms occur in a token sequence; built from {label: [(language, term), ...]}.
+
+    `negated_labels` ({"positive": "negative", ...}) also compiles each term's negated form ("не_удобно")
+    under the other label. Token -> candidate terms is cached, and a text's distinct tokens are checked
+    against the cache with set operations, so a text costs little more than splitting it.
+    """
+
+    terms: dict[str, list[tuple[str, str]]]
+    negated_labels: dict[str, str] = field(default_factory=dict)
+    exact_: dict[str, list[tuple[tuple[str, ...], str, str]]] = field(default_factory=dict, init=False)
+    prefix_: dict[str, list[tuple[str, str]]] = field(default_factory=dict, init=False)
+
+    @classmethod
+    def from_lists(cls, terms: dict[str, list[str]], lang: str = "other") -> TermMatcher:
+        """A matcher from {label: [terms]} all in one language."""
+        return cls({label: [(lang, t) for t in ts] for label, ts in terms.items()})
+
+    def __post_init__(self):
+        for label, terms in self.terms.items():
+            for lang, term in terms:
+                tokens = compile_term(term, lang)
+                if tokens:
+                    self._add(tokens, label, term)
+                if tokens and label in self.negated_labels and "_" not in tokens[0]:
+                    for negator in get_language(lang).negators:
+                        self._add((f"{negator}_{tokens[0]}", *tokens[1:]), self.negated_labels[label], f"{negator} {term}")
+        self.prefix_lengths_ = sorted({len(p) for p in self.prefix_})
+        self.candidates_: dict[str, list] = {}  # token -> terms that may start there (only tokens that have some)
+        self.seen_: set[str] = set()
+
+    def _add(self, tokens: tuple[str, ...], label: str, term: str) -> None:
+        if len(tokens) == 1 and tokens[0].endswith("*"):
+            self.prefix_.setdefault(tokens[0][:-1], []).append((label, term))
+        else:
+            self.exact_.setdefault(tokens[0], []).append((tokens, label, term))
+
+    def _learn(self, tokens: set[str]) -> None:
+        """Work out and cache the candidate terms of tokens not seen before."""
+        for token in tokens:
+            found = list(self.exact_.get(token, ()))
+            found += [((token,), label, term) for cut in self.prefix_lengths_ if cut <= len(token)
+                      for label, term in self.prefix_.get(token[:cut], ())]
+            if found:
+                self.candidates_[token] = found
+        self.seen_ |= tokens
+
+    def matches(self, tokens: list[str]) -> list[tuple[str, str, int]]:
+        """Return (label, term, position) for every match, skipping matches beside a negated "had to"."""
+        distinct = set(tokens)
+        new = distinct - self.seen_
+        if new:
+            self._learn(new)
+        if self.candidates_.keys().isdisjoint(distinct):
+            return []
+        found = []
+        for i, token in enumerate(tokens):
+            for pattern, label, term in self.candidates_.get(token, ()):
+                if len(pattern) > 1 and not _matches_at(tokens, i, pattern):
+                    continue  # first word matched; the rest did not
+                beside = tokens[max(i - 1, 0):i] + tokens[i + len(pattern):i + len(pattern) + 1]
+                if not NEGATED_NEED.intersection(beside):
+                    found.append((label, term, i))
+        return found
+
+
+def _matches_at(tokens, i, pattern) -> bool:
+    if i + len(pattern) > len(tokens) or tokens[i + 1] != pattern[1] and not pattern[1].endswith("*"):
+        return False
+    for token, want in zip(tokens[i + 1:], pattern[1:]):
+        if want.endswith("*") and not token.startswith(want[:-1]) or not want.endswith("*") and token != want:
+            return False
+    return True
