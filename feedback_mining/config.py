@@ -10,6 +10,7 @@ from pathlib import Path
 from feedback_mining.errors import UsageError
 
 SOURCES = ("surveys", "comments", "tickets")
+REPORT_LANGUAGES = ("en", "ru")  # the words of report.html, summary.md and touchpoints.xlsx
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Config:
     by: str | None = None  # repeat the ranking per value of this item column (e.g. language, segment)
     history: Path | None = None  # None: $FEEDBACK_MINING_HISTORY, else feedback_mining_history.duckdb in the cwd
     store_history: bool = True
+    report_lang: str = "en"  # one of REPORT_LANGUAGES
 
     def inputs(self) -> dict[str, Path]:
         """The input paths that are set, by source name."""
@@ -86,6 +88,8 @@ def config_from_dict(raw: dict, base: Path = Path("."), origin: str = "config") 
     for key, value in raw.items():
         if key in _PATH_FIELDS:
             value = base / value
+        elif key == "report_lang" and value not in REPORT_LANGUAGES:
+            raise UsageError(f"{origin}: report_lang {value!r}: use one of {list(REPORT_LANGUAGES)}")
         elif key in ("ces_scale", "csat_scale"):
             value = _scale(value, f"{origin}: {key}")
         values[key] = value

@@ -97,6 +97,8 @@ def read_bytes(path: Path) -> bytes:
 def what_is(data: bytes) -> str | None:
     """What a binary file is, from its first bytes ("a PNG image"), or None for anything else."""
     kind = next((what for magic, what in SIGNATURES if data.startswith(magic)), None)
+    if kind == "a Parquet file" and not data.endswith(b"PAR1"):
+        return None  # text that happens to start with PAR1, or a Parquet file cut short (read_parquet says so)
     if kind == "a ZIP archive":
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
@@ -226,7 +228,7 @@ def parse_delimited(text: str, sep: str | None = None, hints=()) -> tuple[pd.Dat
         return frame, []
     with unlimited_fields():
         lines = io.StringIO(text, newline="").readlines()
-        records = [r for r in read_records(lines, sep) if r.problem or any(f.strip() for f in r.fields)]
+        records = [r for r in read_records(lines, sep) if r.problem or "".join(r.fields).strip()]
     if not records:
         raise Unreadable("the file is empty; export it again with a header row and the data")
     return frame_from_records(records, hints, sep, "line")
@@ -252,8 +254,8 @@ def sniff_delimiter(text: str) -> str:
 def parse_fast(text: str, sep: str, hints=()) -> pd.DataFrame | None:
     """pandas' C parser, when rows are numbered by their position: header first, no blank lines, no multi-line
     fields, no malformed lines (one line per record). None when the careful parser is needed."""
-    if text.count("\r") != text.count("\r\n"):
-        return None  # lone CR line ends
+    if text.count("\r") != text.count("\r\n") or "\n\n" in text or "\r\n\r\n" in text:
+        return None  # lone CR line ends, or blank lines: rows are not numbered by position
     try:
         with unlimited_fields():
             head = list(itertools.islice(csv.reader(io.StringIO(text[:1 << 20], newline=""), delimiter=sep),
@@ -367,15 +369,16 @@ def frame_from_records(records: list[Record], hints, sep: str, unit: str) -> tup
     h = find_header([r.fields for r in records], hints)
     names = column_names(records[h].fields)
     width = len(names)
-    notes = [f"skipped {h} {unit}(s) above the header ({unit} {records[0].line}-{records[h - 1].line}); "
-             f"the header is {unit} {records[h].line}"] if h else []
+    skipped = (f"skipped {h} {unit}(s) above the header ({unit} {records[0].line}-{records[h - 1].line}); "
+               f"the header is {unit} {records[h].line}")
+    notes = [skipped] if h else []
     values, problems = [], []
-    for record in records[h + 1:]:
-        fields = record.fields
-        problem = record.problem
-        if not problem and any(f.strip() for f in fields[width:]):
-            problem = f"malformed {unit} with {len(fields)} fields, expected {width}: {sep.join(fields)[:60]!r}"
-        values.append((fields + [""] * width)[:width])
+    for _, fields, problem in records[h + 1:]:
+        if len(fields) != width:
+            if not problem and len(fields) > width and "".join(fields[width:]).strip():
+                problem = f"malformed {unit} with {len(fields)} fields, expected {width}: {sep.join(fields)[:60]!r}"
+            fields = (fields + [""] * width)[:width]
+        values.append(fields)
         problems.append(problem)
     frame = pd.DataFrame(values, columns=names, dtype=object).astype(str)
     frame["_row"] = np.array([r.line for r in records[h + 1:]], dtype=int)
@@ -403,7 +406,7 @@ def read_xlsx(data: bytes, sheet: str | None = None, hints=(), **_) -> tuple[pd.
             records = [Record(i, [cell_text(v) for v in row]) for i, row in rows]
         finally:
             book.close()
-    records = [r for r in records if any(f.strip() for f in r.fields)]
+    records = [r for r in records if "".join(r.fields).strip()]
     if not records:
         raise Unreadable(f"sheet {ws.title!r} is empty; pick the sheet holding the data with --sheet")
     return frame_from_records(records, hints, ",", "row")
@@ -438,9 +441,10 @@ def cell_text(value) -> str:
 
 def read_parquet(data: bytes, **_) -> tuple[pd.DataFrame, list[str]]:
     """A Parquet file as strings; `_row` is the record's position from 1."""
-    if not (data.startswith(b"PAR1") and data.endswith(b"PAR1")):
-        raise wrong_format(data, "a Parquet file") if what_is(data) != "a Parquet file" else \
-            Unreadable("the Parquet file is cut short (no footer); copy or export it again")
+    if data.startswith(b"PAR1") and not data.endswith(b"PAR1"):
+        raise Unreadable("the Parquet file is cut short (no footer); copy or export it again")
+    if what_is(data) != "a Parquet file":
+        raise wrong_format(data, "a Parquet file")
     frame = pd.read_parquet(io.BytesIO(data))
     frame = frame.astype(object).where(frame.notna(), "").astype(str)
     frame.columns = column_names(list(frame.columns))

@@ -15,6 +15,7 @@ from functools import lru_cache
 import pandas as pd
 
 from feedback_mining.lang import SUPPORTED, get_language
+from feedback_mining.lang.fa import normalise as fa_letters
 
 _SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]"),
             "cyrillic": re.compile(r"[\u0400-\u04ff]"), "latin": re.compile(r"[a-zA-Z\u00c0-\u024f]")}
@@ -48,8 +49,10 @@ _ISO = {"PERSIAN": "fa", "RUSSIAN": "ru", "UKRAINIAN": "uk", "ENGLISH": "en"}
 
 
 def dominant_script(text: str) -> str | None:
-    """`arabic`, `cyrillic` or `latin`, by letter count; None for text without letters of these scripts."""
-    counts = {name: len(rx.findall(text)) for name, rx in _SCRIPTS.items()}
+    """`arabic`, `cyrillic` or `latin`, by letter count in the first 400 characters; None for text without
+    letters of these scripts."""
+    sample = text[:400]
+    counts = {name: len(rx.findall(sample)) for name, rx in _SCRIPTS.items()}
     best = max(counts, key=counts.get)
     return best if counts[best] else None
 
@@ -58,7 +61,7 @@ def fast_language(text: str, script: str | None) -> str | None:
     """The language when the letters alone tell it, else None (lingua decides)."""
     if script is None:
         return "und"
-    if script == "arabic" and (_PERSIAN_ONLY.search(text) or not _FA_WORDS.isdisjoint(text.split())):
+    if script == "arabic" and (_PERSIAN_ONLY.search(text) or not _FA_WORDS.isdisjoint(fa_letters(text).split())):
         return "fa"
     if script == "latin":
         words = _LATIN_WORD.findall(text.lower())
@@ -116,7 +119,9 @@ def detect_language(text: str) -> str:
 
 def normalise_for_language(texts: pd.Series, languages: pd.Series) -> pd.Series:
     """Each text normalised by its language's rules (only Persian has any today)."""
-    return pd.Series([get_language(lang).normalise(text) for text, lang in zip(texts, languages)], index=texts.index)
+    normalisers = {lang: get_language(lang).normalise for lang in languages.unique()}
+    return pd.Series([normalisers[lang](text) for text, lang in zip(texts.tolist(), languages.tolist())],
+                     index=texts.index, dtype=object)
 
 
 def detect(frame: pd.DataFrame, text_col: str = "clean_text") -> pd.DataFrame:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import re
 import time
 from collections import Counter
@@ -82,7 +83,17 @@ def mark_duplicates(frame: pd.DataFrame, seen: set[str]) -> pd.DataFrame:
     return frame.assign(duplicate=flags)
 
 
-PARALLEL_MIN_TEXTS = 20_000  # below this, starting worker processes costs more than it saves
+PARALLEL_MIN_TEXTS = 10_000  # below this, starting worker processes (about 2 s) costs more than it saves
+_WORKER_CLASSIFIERS: dict[str, object] = {}  # per worker process: the classifier, unpickled once
+
+
+def _enrich_in_worker(batch: pd.DataFrame, key: str, blob: bytes, text_col: str, keep: list[str] | None):
+    """The text stages in a worker process; the classifier (and its caches) is built once per process."""
+    classifier = _WORKER_CLASSIFIERS.get(key)
+    if classifier is None:
+        classifier = _WORKER_CLASSIFIERS[key] = pickle.loads(blob)
+    enriched = enrich_texts(batch, classifier, text_col)
+    return enriched[list(dict.fromkeys([*keep, "clean_text"]))] if keep else enriched  # send back only what is kept
 
 
 def enrich_in_chunks(frame: pd.DataFrame, classifier: LexiconClassifier, chunk_size: int, text_col: str = "text",
@@ -93,8 +104,10 @@ def enrich_in_chunks(frame: pd.DataFrame, classifier: LexiconClassifier, chunk_s
     size = chunk_size if workers == 1 else max(1000, min(chunk_size, -(-len(frame) // (workers * 4))))
     batches = chunks(frame, size)
     if workers > 1:
+        blob = pickle.dumps(classifier)
+        key = hashlib.blake2b(blob, digest_size=16).hexdigest()
         results = Parallel(n_jobs=workers, return_as="generator")(
-            delayed(enrich_texts)(batch, classifier, text_col) for batch in batches)
+            delayed(_enrich_in_worker)(batch, key, blob, text_col, keep) for batch in batches)
     else:
         results = (enrich_texts(batch, classifier, text_col) for batch in batches)
     seen: set[bytes] = set()

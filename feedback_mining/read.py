@@ -28,7 +28,7 @@ from feedback_mining.errors import InputError
 from feedback_mining.formats import header_key, load_table
 from feedback_mining.values import parse_dates, parse_scores
 
-__all__ = ["Source", "load_table", "read_source", "validate_source", "normalise_touchpoint_names"]
+__all__ = ["Source", "load_table", "normalise_touchpoint_names", "read_source", "validate_source"]
 
 REJECT_COLUMNS = ["source", "row", "id", "reason", "column", "action"]
 ROW_REJECTED, FIELD_EMPTIED = "row rejected", "field emptied"

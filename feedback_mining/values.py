@@ -7,8 +7,6 @@ cells it leaves are tried against the rules below, so a clean export pays almost
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 

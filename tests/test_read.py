@@ -206,7 +206,7 @@ def test_delimiter_sniffing(text, sep):
 
 
 def test_excel_sep_line_is_not_the_header():
-    table, notes = parse_delimited("sep=;\nresponse_id;text\nR1;a\n", hints=["response_id", "text"])
+    table, _ = parse_delimited("sep=;\nresponse_id;text\nR1;a\n", hints=["response_id", "text"])
     assert table[["response_id", "text", "_row"]].values.tolist() == [["R1", "a", 3]]
 
 
@@ -239,7 +239,7 @@ def test_row_numbers_are_lines_even_after_multi_line_fields_and_blank_lines():
 
 
 def test_clean_files_take_the_fast_path_and_number_rows_from_2(monkeypatch):
-    import feedback_mining.formats as formats
+    from feedback_mining import formats
     calls = []
     monkeypatch.setattr(formats, "read_records", lambda *a: calls.append(a) or iter(()))
     table, _ = parse_delimited("response_id,text\nR1,a\nR2,b\n")
@@ -338,8 +338,8 @@ def test_xlsx_header_below_a_title_with_excel_row_numbers(tmp_path):
 
 @pytest.mark.parametrize("sheet, expected", [(None, "first"), ("Second", "second"), ("2", "second")])
 def test_xlsx_sheet_by_name_or_number(tmp_path, sheet, expected):
-    rows = lambda text: [["response_id", "text"], ["R1", text]]  # noqa: E731
-    path = workbook(tmp_path / "c.xlsx", {"First": rows("first"), "Second": rows("second")})
+    path = workbook(tmp_path / "c.xlsx", {name: [["response_id", "text"], ["R1", name.lower()]]
+                                          for name in ("First", "Second")})
     assert read_source("comments", path, Config(), sheet=sheet).rows.loc[0, "text"] == expected
 
 
@@ -457,3 +457,13 @@ def test_rejects_and_emptied_fields_reach_rejects_csv_and_run_json(tmp_path, con
 def test_validate_source_raises_usage_errors_not_tracebacks():
     with pytest.raises(UsageError, match="surveys needs a column 'response_id'"):
         validate_source(frame([{"id": "R1"}]), "surveys", Config())
+
+
+def test_sheet_and_header_hints_reach_enrich(tmp_path):
+    path = workbook(tmp_path / "in.xlsx", {"Notes": [["nothing here"]],
+                                           "Data": [["Exported 2026-11-21"], [], ["id", "Comment"],
+                                                    [1, "Долго ждал оператора"]]})
+    argv = ["enrich", str(path), "--sheet", "Data", "--text-col", "Comment", "--out", str(tmp_path / "o.csv")]
+    assert main(argv) == 0
+    out = pd.read_csv(tmp_path / "o.csv")
+    assert out[["id", "Comment"]].values.tolist() == [[1, "Долго ждал оператора"]] and out.loc[0, "language"] == "ru"

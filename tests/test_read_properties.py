@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import feedback_mining.formats as formats
+from feedback_mining import formats
 from feedback_mining.config import Config
 from feedback_mining.errors import UsageError
 from feedback_mining.formats import parse_delimited
