@@ -76,6 +76,8 @@ def mark_negation(lemmas: list[str], lang: str = "other") -> list[str]:
     """Attach negation to the negated word: `['не', 'удобно']` -> `['не_удобно']`; Persian `نمیشه` ->
     `نه_میشه` (negation inside the verb) and `راضی نیستم` -> `نه_راضی` (negation after the word)."""
     language = get_language(lang)
+    if not language.inner_negation and language.negators.isdisjoint(lemmas) and language.post_negators.isdisjoint(lemmas):
+        return list(lemmas)  # nothing to mark: the common case
     out, pending = [], None
     for lemma in lemmas:
         if lemma in language.negators:

@@ -26,6 +26,7 @@ class Language:
     normalise: Callable[[str], str] = lambda text: text  # clean text -> normalised text (e.g. Persian letters)
     negated_form: Callable[[str], str | None] = lambda word: None  # "نمیشه" -> "میشه" (negation inside a word)
     post_negators: frozenset[str] = field(default_factory=frozenset)  # negate the previous word: "راضی نیستم"
+    inner_negation: bool = False  # whether `negated_form` can fire, so every word must be looked at
 
 
 @lru_cache(maxsize=None)

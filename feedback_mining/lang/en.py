@@ -6,15 +6,14 @@ from feedback_mining.lang import Language
 
 
 @lru_cache(maxsize=None)
-def lemma_table() -> dict[str, str]:
-    """spaCy's English word -> lemma lookup table, as a plain dict."""
+def lemma_table():
+    """spaCy's English word -> lemma lookup table (a spaCy `Table`: keys are hashed, so use `.get(word)`)."""
     from spacy.lookups import load_lookups
 
     try:
-        table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+        return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
     except ValueError as e:
         raise RuntimeError("English lemmas need the spacy-lookups-data package: pip install spacy-lookups-data") from e
-    return dict(table.items())
 
 
 def lemma(word: str) -> str:

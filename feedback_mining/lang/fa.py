@@ -50,4 +50,5 @@ def negated_form(word: str) -> str | None:
 
 
 LANGUAGE = Language("fa", frozenset({"نه"}), lemma, normalise, negated_form,
-                    post_negators=frozenset({"نیست", "نیستم", "نیستیم", "نیستند", "نیستن", "نبود", "نبودم"}))
+                    post_negators=frozenset({"نیست", "نیستم", "نیستیم", "نیستند", "نیستن", "نبود", "نبودم"}),
+                    inner_negation=True)
