@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import html
 import re
+import tomllib
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 from html.parser import HTMLParser
+from importlib import resources
 
 import pandas as pd
 
@@ -193,8 +196,50 @@ def redact_phones(text: str) -> str:
     return _PHONE.sub("<PHONE>", text) if _TWO_DIGITS.search(text) else text
 
 
-REDACT_RULES = [redact_emails, redact_urls, redact_cards, redact_ibans, redact_phones]
-PLACEHOLDERS = {"<EMAIL>": "email", "<URL>": "url", "<CARD>": "card", "<IBAN>": "iban", "<PHONE>": "phone"}
+@lru_cache(maxsize=None)
+def _listed_names() -> frozenset[str]:
+    raw = tomllib.loads(resources.files("feedback_mining").joinpath("resources/names.toml").read_text(encoding="utf-8"))
+    return frozenset(name for key, names in raw.items() if key != "version" for name in names)
+
+
+_CAPITALISED = re.compile(r"(?<![\w<])[А-ЯЁІЇЄҐ][а-яёіїєґ'’]{1,30}(?!\w)")
+_ARABIC_WORD = re.compile(r"[\u0600-\u06ff]{2,}")
+_LATIN_CAPITALISED = re.compile(r"(?<![\w<@])[A-Z][a-z]{1,30}(?!\w)")
+_PERSON_GRAMMEMES = {"Name", "Surn", "Patr"}
+_RUSSIAN_WORD = re.compile(r"[А-ЯЁ][а-яё]+")
+_SURNAME_AFTER_NAME = re.compile(r"<NAME> (?:[А-ЯЁІЇЄҐ][а-яёіїєґ'’]{1,30}|[A-Z][a-z]{1,30})(?!\w)")  # Олена Петренко
+
+
+@lru_cache(maxsize=50_000)
+def _is_person_name(word: str) -> bool:
+    """A listed first name, or a Cyrillic word whose most probable pymorphy3 parse is a name, surname or
+    patronymic (`Сергей`, `Иванов`, `Ивановна`; not `Вера`, "faith", nor `Москва`)."""
+    if word in _listed_names():
+        return True
+    if not _RUSSIAN_WORD.fullmatch(word):
+        return False
+    from feedback_mining.lang.ru import morph_analyzer
+
+    morph = morph_analyzer("ru")
+    if not morph.word_is_known(word.lower()):  # unknown words get guessed as surnames: "Ввічливий"
+        return False
+    best = morph.parse(word)[0]
+    return best.score >= 0.3 and bool(_PERSON_GRAMMEMES & set(best.tag.grammemes))
+
+
+def redact_names(text: str) -> str:
+    """`Спасибо, Сергей Иванов` -> `Спасибо, <NAME> <NAME>`; also listed English, Ukrainian and Persian
+    first names (`Thanks, Sarah`, `زهرا`). Names outside the lists and the dictionary are not caught."""
+    swap = lambda m: "<NAME>" if _is_person_name(m.group()) else m.group()  # noqa: E731
+    text = _CAPITALISED.sub(swap, text) if not text.isascii() else text
+    text = _LATIN_CAPITALISED.sub(swap, text)
+    text = _ARABIC_WORD.sub(swap, text) if "\u0600" <= max(text, default="a") else text
+    return _SURNAME_AFTER_NAME.sub("<NAME> <NAME>", text) if "<NAME>" in text else text
+
+
+REDACT_RULES = [redact_emails, redact_urls, redact_cards, redact_ibans, redact_phones, redact_names]
+PLACEHOLDERS = {"<EMAIL>": "email", "<URL>": "url", "<CARD>": "card", "<IBAN>": "iban", "<PHONE>": "phone",
+                "<NAME>": "name"}
 
 # ---------------------------------------------------------------- the stage
 

@@ -17,6 +17,8 @@ from feedback_mining.errors import FeedbackMiningError, UsageError
 from feedback_mining.history import DEFAULT_NAME as HISTORY_FILE
 from feedback_mining.history import ENV_VAR as HISTORY_ENV
 from feedback_mining.history import history_path, list_weeks, previous_week, store_week
+from feedback_mining.model_commands import add_commands as add_model_commands
+from feedback_mining.model_commands import command_evaluate, command_train
 
 EPILOG = """examples:
   feedback-mining run --example --out out/
@@ -24,6 +26,8 @@ EPILOG = """examples:
   feedback-mining run --config weekly.toml
   feedback-mining enrich comments.csv --out comments_enriched.csv --text-col text
   feedback-mining history --history feedback_mining_history.duckdb
+  feedback-mining train --task sentiment --data labelled.csv --out my_models/ --tune
+  feedback-mining evaluate --task sentiment --data labelled.csv --model my_models/
 
 outputs of run (in --out): touchpoints.csv (ranked), pain_points.csv (drill-down), items.parquet,
 rejects.csv (every row not used and every field emptied, with the reason), report.html, summary.md,
@@ -78,16 +82,20 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("--target", type=float, help="effort at or below this contributes nothing (default: 0)")
     options.add_argument("--chunk-size", type=int, help="rows per chunk of the text stages (default: 20000)")
     options.add_argument("--jobs", dest="n_jobs", type=int,
-                         help="processes for the text stages, -1 for every core (default: -1; used from 20,000 texts)")
+                         help="processes for the text stages, -1 for every core (default: -1; used from 10,000 texts)")
     options.add_argument("--bootstrap", dest="n_boot", type=int, help="bootstrap replicates (default: 200)")
     options.add_argument("--seed", type=int, help="bootstrap seed (default: 0)")
     options.add_argument("--taxonomy", type=Path, help="pain-point term file (default: the built-in taxonomy.toml)")
+    options.add_argument("--models", type=Path, help="model directory written by `train` (default: the shipped "
+                                                     "models; `lexicon`: the term files alone)")
     options.add_argument("--by", help="repeat the ranking per value of this column (e.g. language, or a survey "
                                       "column such as segment) into touchpoints_by_COLUMN.csv")
     options.add_argument("--history", type=Path, help=f"DuckDB file of past weeks, for week-over-week deltas "
                                                        f"(default: ${HISTORY_ENV} or ./{HISTORY_FILE})")
     options.add_argument("--no-history", dest="store_history", action="store_const", const=False,
                          help="do not store this week in the history (deltas are still read from it)")
+    options.add_argument("--report-lang", dest="report_lang", choices=["en", "ru"],
+                         help="language of report.html, summary.md and touchpoints.xlsx (default: en)")
     options.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     enrich = commands.add_parser("enrich", help="the text stages alone on any table",
@@ -98,9 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     enrich.add_argument("--out", type=Path, required=True, help="output file; its suffix picks the format")
     enrich.add_argument("--text-col", default="text", help="the column holding the text (default: text)")
     enrich.add_argument("--taxonomy", type=Path, help="pain-point term file (default: built-in)")
+    enrich.add_argument("--models", type=Path, help="model directory written by `train` (default: the shipped "
+                                                    "models; `lexicon`: the term files alone)")
     enrich.add_argument("--jobs", dest="n_jobs", type=int, default=-1,
-                        help="processes, -1 for every core (default: -1; used from 20,000 rows)")
+                        help="processes, -1 for every core (default: -1; used from 10,000 rows)")
     enrich.add_argument("--sheet", help="the sheet of an XLSX input, by name or number from 1 (default: the first)")
+
+    add_model_commands(commands)
 
     history = commands.add_parser("history", help="list the weeks stored in the history file",
                                   description="List the stored weeks: week, run time, items, top touchpoint.")
@@ -135,10 +147,11 @@ def command_run(args) -> int:
     previous = previous_week(history, week)
     result.manifest["history"] = {"path": str(history), "previous_week": previous[0] if previous else None,
                                   "stored": bool(config.store_history and week)}
-    written = write_outputs(result, config.out, previous[1] if previous else None)
+    written = write_outputs(result, config.out, previous[1] if previous else None, config=config, history=history)
     if result.manifest["history"]["stored"]:
-        from feedback_mining.rank import drill_down, rank_touchpoints
-        store_week(history, week, rank_touchpoints(result.parts), drill_down(result.parts), result.manifest)
+        from feedback_mining.rank import drill_down, overall_scores, rank_touchpoints
+        store_week(history, week, rank_touchpoints(result.parts), drill_down(result.parts),
+                   {**result.manifest, "scores": overall_scores(result.parts)})  # the report's trends read scores
     say(_run_summary(result, config.out, written, time.perf_counter() - start))
     say(f"  history {history}: " + (f"stored {week}" if result.manifest["history"]["stored"] else "not stored")
         + (f", compared with {previous[0]}" if previous else ", no earlier week to compare with"))
@@ -166,7 +179,7 @@ def _run_summary(result, out: Path, written, seconds: float) -> str:
 
 
 def command_enrich(args) -> int:
-    from feedback_mining.classify import LexiconClassifier, Taxonomy
+    from feedback_mining.classify import load_classifier
     from feedback_mining.pipeline import enrich_in_chunks
     from feedback_mining.read import load_table
     from feedback_mining.report import write_table
@@ -176,7 +189,7 @@ def command_enrich(args) -> int:
         raise UsageError(f"{args.input}: no column {args.text_col!r}; it has "
                          f"{[c for c in frame.columns if not c.startswith('_')]}; pick one with --text-col")
     rows = frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
-    enriched = enrich_in_chunks(rows, LexiconClassifier(Taxonomy(args.taxonomy)), 20_000, text_col=args.text_col,
+    enriched = enrich_in_chunks(rows, load_classifier(args.models, args.taxonomy), 20_000, text_col=args.text_col,
                                 n_jobs=args.n_jobs)
     columns = ["clean_text", "language", "lemmas", "sentiment", "sentiment_confidence", "pain_points",
                "pain_point_scores", "effort_estimate"]
@@ -189,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return {"run": command_run, "enrich": command_enrich, "history": command_history}[args.command](args)
+        args.argv = list(argv if argv is not None else sys.argv[1:])
+        return {"run": command_run, "enrich": command_enrich, "history": command_history, "train": command_train,
+                "evaluate": command_evaluate}[args.command](args)
     except FeedbackMiningError as e:
         if args.debug:
             raise
