@@ -1,15 +1,20 @@
 """Classify stage: sentiment, effort-related pain points (with evidence) and an effort estimate per text.
 
-This first classifier is transparent: it matches the editable term lists of `resources/taxonomy.toml`
-(pain points) and `resources/sentiment.toml` against a text's negation-marked lemmas. A CX lead can add a
-term or a whole pain point to the file and see it in the next run.
-The term syntax is in `feedback_mining/terms.py`.
+Two classifiers share one interface (`ids`, `version`, `describe()`, `predict(frame)`):
+- `ModelClassifier`, the default: the learned models of `feedback_mining.models` (shipped under `models/`, or
+  a `--models DIR` written by `feedback-mining train`), fed the term counts of the editable files, so an edited
+  taxonomy moves the predictions; a pain point that only the taxonomy knows is found by its terms alone.
+- `LexiconClassifier`: the term files alone, fully transparent.
+The term files are `resources/taxonomy.toml` (pain points) and `resources/sentiment.toml`, matched on a
+text's negation-marked lemmas (syntax in `feedback_mining/terms.py`). Evidence of a pain point is the terms
+that fired plus, for a detected one, the lemmas that pushed the learned model most (`~ждать`).
 """
 
 from __future__ import annotations
 
 import json
 import tomllib
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -68,64 +73,273 @@ class SentimentLexicon:
     def __reduce__(self):
         return (SentimentLexicon, (self.path,))
 
+    def counts(self, tokens: list[str], text: str) -> tuple[int, int]:
+        """(positive, negative) hits (`не_удобно` is a negative hit), emoji included."""
+        found = self.matcher.matches(tokens)
+        positive = sum(label == "positive" for label, _, _ in found)
+        negative = len(found) - positive
+        chars = set(text)
+        return positive + len(chars & self.emoji["positive"]), negative + len(chars & self.emoji["negative"])
+
     def score(self, tokens: list[str], text: str) -> int:
         """Positive minus negative hits (`не_удобно` is a negative hit), emoji included."""
-        total = sum(1 if label == "positive" else -1 for label, _, _ in self.matcher.matches(tokens))
-        chars = set(text)
-        return total + len(chars & self.emoji["positive"]) - len(chars & self.emoji["negative"])
+        positive, negative = self.counts(tokens, text)
+        return positive - negative
 
 
-def pain_point_probability(hits: int) -> float:
-    """More matching terms, more certainty: 1 hit 0.65, 2 hits 0.88, 3 hits 0.96."""
+
+# ---------------------------------------------------------------- the term pass (per text; the matcher caches per token)
+
+DETECTED = 0.5  # a pain point is reported (in `pain_points`) at this probability
+SCORE_FLOOR = 0.1  # `pain_point_scores` lists the pain points at or above this probability
+MODEL_EVIDENCE = 2  # lemmas of the learned model added to a detected pain point's evidence
+
+
+@dataclass
+class TermHits:
+    """What the term files found in a batch of texts: hits per pain point, evidence, sentiment term counts."""
+
+    ids: list[str]
+    hits: np.ndarray  # (texts, ids) number of matching terms
+    evidence: list[dict[str, list[str]]]
+    positive: np.ndarray
+    negative: np.ndarray
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The lexicon columns the models read: `hits_<id>`, `hits_positive`, `hits_negative`."""
+        return {**{f"hits_{pp}": self.hits[:, j] for j, pp in enumerate(self.ids)},
+                "hits_positive": self.positive, "hits_negative": self.negative}
+
+
+def term_hits(features: list[str], texts: list[str], taxonomy: Taxonomy, lexicon: SentimentLexicon) -> TermHits:
+    """Match the taxonomy and sentiment terms against each text's negation-marked lemmas."""
+    index = {pp: j for j, pp in enumerate(taxonomy.ids)}
+    hits = np.zeros((len(texts), len(index)), dtype=np.int32)
+    positive, negative = np.zeros(len(texts), np.int32), np.zeros(len(texts), np.int32)
+    evidence = []
+    for i, (feats, text) in enumerate(zip(features, texts)):
+        tokens = feats.split()
+        found: dict[str, list[str]] = {}
+        at: set[tuple[str, int]] = set()
+        for pain_point, term, position in taxonomy.matcher.matches(tokens):
+            if (pain_point, position) in at:
+                continue  # the same words matched twice ("анкета" is a ru and a uk term): one hit
+            at.add((pain_point, position))
+            found.setdefault(pain_point, []).append(term)
+            hits[i, index[pain_point]] += 1
+        evidence.append(found)
+        positive[i], negative[i] = lexicon.counts(tokens, text)
+    return TermHits(taxonomy.ids, hits, evidence, positive, negative)
+
+
+def lexicon_frame(frame: pd.DataFrame, taxonomy: Taxonomy, lexicon: SentimentLexicon,
+                  text_col: str = "clean_text") -> tuple[pd.DataFrame, TermHits]:
+    """The models' input from an analysed frame: `clean_text`, `features`, `language` and the lexicon columns."""
+    texts = frame[text_col].fillna("").astype(str).tolist()
+    features = frame["features"].fillna("").astype(str).tolist()
+    found = term_hits(features, texts, taxonomy, lexicon)
+    language = frame["language"].to_numpy() if "language" in frame else np.full(len(frame), "other", dtype=object)
+    return pd.DataFrame({"clean_text": texts, "features": features, "language": language, **found.columns()}), found
+
+
+# ---------------------------------------------------------------- the two classifiers
+
+
+def pain_point_probability(hits):
+    """More matching terms, more certainty: 1 hit 0.65, 2 hits 0.88, 3 hits 0.96 (0 hits: 0)."""
     return 1.0 - 0.35 ** hits
 
 
-def estimate_effort(n_pain_points: int, sentiment: str) -> float:
-    """A first text-based effort estimate in [0, 1] from pain-point count and sentiment."""
-    value = 0.15 + 0.2 * min(n_pain_points, 3) + {"negative": 0.2, "neutral": 0.0, "positive": -0.1}[sentiment]
-    return min(max(value, 0.0), 1.0)
+def estimate_effort(n_pain_points, sentiment_shift):
+    """The lexicon's effort estimate in [0, 1] from the pain-point count and sentiment (+0.2 negative, -0.1 positive)."""
+    return np.clip(0.15 + 0.2 * np.minimum(n_pain_points, 3) + sentiment_shift, 0.0, 1.0)
+
+
+@dataclass
+class Prediction:
+    """A batch's results before formatting: sentiment, its confidence, (texts, ids) probabilities, evidence, effort."""
+
+    sentiment: np.ndarray
+    confidence: np.ndarray
+    scores: np.ndarray
+    evidence: list[dict[str, list[str]]]
+    effort: np.ndarray
 
 
 class LexiconClassifier:
-    """Sentiment, pain points and effort from the taxonomy and sentiment term files."""
+    """Sentiment, pain points and effort from the taxonomy and sentiment term files alone."""
 
     def __init__(self, taxonomy: Taxonomy | None = None, lexicon: SentimentLexicon | None = None):
         self.taxonomy = taxonomy or Taxonomy()
         self.lexicon = lexicon or SentimentLexicon()
 
     @property
+    def ids(self) -> list[str]:
+        return self.taxonomy.ids
+
+    @property
     def version(self) -> str:
         return f"lexicon:taxonomy={self.taxonomy.version},sentiment={self.lexicon.version}"
 
+    def describe(self) -> dict:
+        return {"classifier": self.version}
+
     def classify_text(self, features: str, text: str) -> dict:
-        tokens = features.split()
-        evidence: dict[str, list[str]] = {}
-        for pain_point, term, _ in self.taxonomy.matcher.matches(tokens):
-            evidence.setdefault(pain_point, []).append(term)
-        scores = {pp: round(pain_point_probability(len(terms)), 4) for pp, terms in evidence.items()}
-        polarity = self.lexicon.score(tokens, text)
-        if polarity == 0 and scores:
-            polarity = -1  # describing a pain point is a complaint even without an opinion word
-        sentiment = "positive" if polarity > 0 else "negative" if polarity < 0 else "neutral"
-        return {"sentiment": sentiment,
-                "sentiment_confidence": round(0.5 + 0.5 * abs(polarity) / (abs(polarity) + 1), 4),
-                "scores": scores, "evidence": evidence,
-                "effort_estimate": estimate_effort(len(scores), sentiment) if text else np.nan}
+        """One text's sentiment, confidence, scores, evidence and effort (for tests and debugging)."""
+        frame = pd.DataFrame({"clean_text": [text], "features": [features], "language": ["other"]})
+        p = self.predict(frame)
+        scores = {pp: round(float(s), 4) for pp, s in zip(self.ids, p.scores[0]) if s > 0}
+        return {"sentiment": p.sentiment[0], "sentiment_confidence": float(p.confidence[0]), "scores": scores,
+                "evidence": p.evidence[0], "effort_estimate": float(p.effort[0])}
+
+    def predict(self, frame: pd.DataFrame, text_col: str = "clean_text") -> Prediction:
+        _, found = lexicon_frame(frame, self.taxonomy, self.lexicon, text_col)
+        scores = pain_point_probability(found.hits.astype(float)) * (found.hits > 0)
+        polarity = found.positive - found.negative
+        polarity = np.where((polarity == 0) & (found.hits.sum(axis=1) > 0), -1, polarity)  # a pain point: a complaint
+        empty = frame[text_col].fillna("").astype(str).to_numpy() == ""
+        sentiment = np.select([empty, polarity > 0, polarity < 0], ["", "positive", "negative"], "neutral").astype(object)
+        shift = np.select([polarity > 0, polarity < 0], [-0.1, 0.2], 0.0)
+        effort = np.where(empty, np.nan, estimate_effort((scores > 0).sum(axis=1), shift))
+        confidence = 0.5 + 0.5 * np.abs(polarity) / (np.abs(polarity) + 1)
+        return Prediction(sentiment, confidence.round(4), scores, found.evidence, effort)
 
 
-def classify(frame: pd.DataFrame, classifier: LexiconClassifier, text_col: str = "clean_text") -> pd.DataFrame:
-    """Add `sentiment`, `sentiment_confidence`, `pain_points`, `pain_point_scores`, `pain_point_evidence`,
-    `effort_estimate` and one `p_<id>` probability column per pain point."""
-    results = [classifier.classify_text(f, t) for f, t in zip(frame["features"].tolist(), frame[text_col].tolist())]
-    ids = classifier.taxonomy.ids
-    scores = [r["scores"] for r in results]
+class ModelClassifier:
+    """Learned sentiment, pain-point and effort models over the text frame, fed the term files' counts.
+
+    `models` maps `sentiment`, `pain_points`, `effort` to estimators: anything with `predict_proba` and
+    `classes_` (sentiment, pain points) or `predict` (effort) over the frame `lexicon_frame` builds. Models of
+    `feedback_mining.models` sharing a featuriser (same `fingerprint_`) transform each batch once. Pain points
+    of the taxonomy that the pain-point model does not know get the term probability (1 hit 0.65, 2 hits 0.88).
+    `source` (the registry the models came from) makes the classifier pickle as a reference that joblib
+    workers reload (once per process), not as a copy of the models.
+    """
+
+    def __init__(self, models: dict, taxonomy: Taxonomy | None = None, lexicon: SentimentLexicon | None = None,
+                 source=None, info: dict | None = None):
+        self.models = models
+        self.taxonomy = taxonomy or Taxonomy()
+        self.lexicon = lexicon or SentimentLexicon()
+        self.source, self.info = source, info or {}
+        learned = list(getattr(models.get("pain_points"), "classes_", []))
+        self.ids = self.taxonomy.ids + [pp for pp in learned if pp not in self.taxonomy.ids]
+
+    def __reduce__(self):
+        if self.source is None:
+            return object.__reduce__(self)
+        return (load_classifier, (self.source, self.taxonomy.path, self.lexicon.path))
+
+    @property
+    def version(self) -> str:
+        learned = ",".join(f"{task}={self.info.get(task, {}).get('version', type(m).__name__)}"
+                           for task, m in self.models.items())
+        return f"models:{learned};taxonomy={self.taxonomy.version},sentiment={self.lexicon.version}"
+
+    def describe(self) -> dict:
+        """Model versions and hashes for `run.json`."""
+        return {"classifier": self.version, "source": str(self.source) if self.source else "in memory",
+                **{task: self.info.get(task, {"version": type(m).__name__}) for task, m in self.models.items()},
+                "taxonomy": self.taxonomy.version, "sentiment_lexicon": self.lexicon.version}
+
+    def predict(self, frame: pd.DataFrame, text_col: str = "clean_text") -> Prediction:
+        X, found = lexicon_frame(frame, self.taxonomy, self.lexicon, text_col)
+        n, ids = len(X), self.ids
+        sentiment, confidence = np.full(n, "", dtype=object), np.full(n, np.nan)
+        scores, effort = np.zeros((n, len(ids))), np.full(n, np.nan)
+        rows = np.flatnonzero(X["clean_text"].to_numpy() != "")
+        evidence = found.evidence
+        if len(rows):
+            X = X.iloc[rows].reset_index(drop=True) if len(rows) < n else X
+            cache: dict = {}
+            if "sentiment" in self.models:
+                proba = _apply(self.models["sentiment"], X, cache, "predict_proba")
+                classes = np.asarray(self.models["sentiment"].classes_, dtype=object)
+                sentiment[rows], confidence[rows] = classes[proba.argmax(axis=1)], proba.max(axis=1).round(4)
+            if "effort" in self.models:
+                effort[rows] = np.clip(_apply(self.models["effort"], X, cache, "predict").astype(float), 0.0, 1.0).round(4)
+            taxonomy_only = pain_point_probability(found.hits[rows].astype(float)) * (found.hits[rows] > 0)
+            scores[rows, :taxonomy_only.shape[1]] = taxonomy_only
+            if "pain_points" in self.models:
+                model = self.models["pain_points"]
+                proba = _apply(model, X, cache, "predict_proba")
+                columns = [ids.index(pp) for pp in model.classes_]
+                scores[np.ix_(rows, columns)] = proba
+                evidence = _with_model_evidence(evidence, model, cache, rows, proba, [*model.classes_])
+        return Prediction(sentiment, confidence, scores, evidence, effort)
+
+
+def _apply(model, X: pd.DataFrame, cache: dict, method: str) -> np.ndarray:
+    """`model.<method>(X)`, through the batch's shared feature matrix when the model has a fitted featuriser."""
+    features = getattr(model, "features_", None)
+    if features is None or not hasattr(model, f"{method}_features"):
+        return np.asarray(getattr(model, method)(X))
+    key = getattr(features, "fingerprint_", id(features))
+    if key not in cache:
+        cache[key] = features.transform(X)
+    return np.asarray(getattr(model, f"{method}_features")(cache[key], X))
+
+
+def _with_model_evidence(evidence, model, cache, rows, proba, classes) -> list[dict[str, list[str]]]:
+    """Give each detected pain point that no term found the lemmas (`~ждать`) that raised its probability most."""
+    features = getattr(model, "features_", None)
+    if not hasattr(model, "coef_") or features is None or not hasattr(features, "word_vocabulary_"):
+        return evidence
+    Xt = cache[getattr(features, "fingerprint_", id(features))]
+    offset, names = len(features.char_vocabulary_), _word_names(features)
+    words = None
+    for k, pain_point in enumerate(classes):
+        detected = [r for r in np.flatnonzero(proba[:, k] >= DETECTED) if pain_point not in evidence[rows[r]]]
+        if not detected:
+            continue
+        words = Xt[:, offset:offset + len(names)].tocsr() if words is None else words
+        contrib = words[detected].multiply(model.coef_[k, offset:offset + len(names)]).tocsr()
+        for local, row in enumerate(detected):
+            start, end = contrib.indptr[local], contrib.indptr[local + 1]
+            values = contrib.data[start:end]
+            best = np.argsort(-values)[:MODEL_EVIDENCE]
+            top = [f"~{names[contrib.indices[start + i]]}" for i in best if values[i] > 0]
+            if top:
+                evidence[rows[row]] = {**evidence[rows[row]], pain_point: top}
+    return evidence
+
+
+def _word_names(features) -> np.ndarray:
+    names = features.__dict__.get("word_names_")
+    if names is None:
+        names = np.empty(len(features.word_vocabulary_), dtype=object)
+        for gram, i in features.word_vocabulary_.items():
+            names[i] = gram
+        features.__dict__["word_names_"] = names
+    return names
+
+
+def classify(frame: pd.DataFrame, classifier, text_col: str = "clean_text") -> pd.DataFrame:
+    """Add `sentiment`, `sentiment_confidence`, `pain_points` (p >= 0.5, most probable first),
+    `pain_point_scores` (JSON, p >= 0.1), `pain_point_evidence` (JSON), `effort_estimate` and one `p_<id>`
+    probability column per pain point, reading `text_col`, `features` and `language`."""
+    p = classifier.predict(frame, text_col)
+    ids = classifier.ids
+    order = np.argsort(-p.scores, axis=1, kind="stable")
+    dumps = json.dumps
     return frame.assign(
-        sentiment=[r["sentiment"] if t else "" for r, t in zip(results, frame[text_col])],
-        sentiment_confidence=[r["sentiment_confidence"] for r in results],
-        pain_points=[";".join(sorted(s, key=lambda k: (-s[k], ids.index(k)))) for s in scores],
-        pain_point_scores=[json.dumps(s, ensure_ascii=False) for s in scores],
-        pain_point_evidence=[json.dumps(r["evidence"], ensure_ascii=False) for r in results],
-        effort_estimate=[r["effort_estimate"] for r in results],
-        **{f"p_{pp}": np.array([s.get(pp, 0.0) for s in scores], dtype=float) for pp in ids},
+        sentiment=p.sentiment, sentiment_confidence=p.confidence,
+        pain_points=[";".join(ids[j] for j in row if s[j] >= DETECTED) for row, s in zip(order, p.scores)],
+        pain_point_scores=[dumps({ids[j]: round(float(s[j]), 4) for j in row if s[j] >= SCORE_FLOOR})
+                           for row, s in zip(order, p.scores)],
+        pain_point_evidence=[dumps(e, ensure_ascii=False) for e in p.evidence],
+        effort_estimate=p.effort,
+        **{f"p_{pp}": p.scores[:, j].round(4) for j, pp in enumerate(ids)},
     )
 
+
+def load_classifier(models=None, taxonomy: Path | None = None, sentiment_lexicon: Path | None = None):
+    """The default classifier: the models of `models` (a MODEL_DIR with a registry; None: the shipped ones;
+    `"lexicon"`: the term files alone), the taxonomy and the sentiment lexicon (None: the built-in files)."""
+    terms = Taxonomy(taxonomy), SentimentLexicon(sentiment_lexicon)
+    if models is not None and Path(models).name == "lexicon" and not Path(models).exists():
+        return LexiconClassifier(*terms)
+    from feedback_mining.registry import load_models
+
+    loaded, info, source = load_models(models)
+    return ModelClassifier(loaded, *terms, source=source, info=info)

@@ -50,6 +50,7 @@ class Config:
     csat_scale: Scale = Scale(1, 5)
     taxonomy: Path | None = None
     sentiment_lexicon: Path | None = None
+    models: Path | None = None  # a model directory written by `train`; None: the shipped models; "lexicon": none
     # ticket fields as pain-point evidence: contacts >= repeat_contacts -> repeat_contact; closed after
     # more than waiting_hours -> waiting
     repeat_contacts: int = 3
@@ -64,7 +65,7 @@ class Config:
         return {s: getattr(self, s) for s in SOURCES if getattr(self, s) is not None}
 
 
-_PATH_FIELDS = {"surveys", "comments", "tickets", "out", "taxonomy", "sentiment_lexicon", "history"}
+_PATH_FIELDS = {"surveys", "comments", "tickets", "out", "taxonomy", "sentiment_lexicon", "history", "models"}
 
 
 def load_config(path: Path) -> Config:

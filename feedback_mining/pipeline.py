@@ -21,7 +21,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from feedback_mining import __version__
 from feedback_mining.analyse import analyse
-from feedback_mining.classify import LexiconClassifier, SentimentLexicon, Taxonomy, classify
+from feedback_mining.classify import LexiconClassifier, ModelClassifier, classify, load_classifier
 from feedback_mining.clean import clean, count_redactions
 from feedback_mining.config import SOURCES, Config
 from feedback_mining.errors import UsageError
@@ -68,7 +68,8 @@ def chunks(frame: pd.DataFrame, size: int):
 # ---------------------------------------------------------------- text stages
 
 
-def enrich_texts(frame: pd.DataFrame, classifier: LexiconClassifier, text_col: str = "text") -> pd.DataFrame:
+def enrich_texts(frame: pd.DataFrame, classifier: ModelClassifier | LexiconClassifier,
+                 text_col: str = "text") -> pd.DataFrame:
     """The text stages on one chunk: adds `clean_text, language, lemmas, features`, the classifier columns."""
     return (frame.pipe(clean, text_col=text_col).pipe(detect).pipe(analyse).pipe(classify, classifier))
 
@@ -96,7 +97,8 @@ def _enrich_in_worker(batch: pd.DataFrame, key: str, blob: bytes, text_col: str,
     return enriched[list(dict.fromkeys([*keep, "clean_text"]))] if keep else enriched  # send back only what is kept
 
 
-def enrich_in_chunks(frame: pd.DataFrame, classifier: LexiconClassifier, chunk_size: int, text_col: str = "text",
+def enrich_in_chunks(frame: pd.DataFrame, classifier: ModelClassifier | LexiconClassifier, chunk_size: int,
+                     text_col: str = "text",
                      progress=None, keep: list[str] | None = None, n_jobs: int = 1) -> pd.DataFrame:
     """Run the text stages on batches of rows, in order, on `n_jobs` processes (joblib; -1 = every core)
     when there are enough texts; flags duplicates across batches; `keep` drops the other columns."""
@@ -158,10 +160,10 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
         sources = read_inputs(config, frames, sheet)
         if not sources:
             raise UsageError("no input: give --surveys, --comments and/or --tickets, --config, or --example")
-        classifier = LexiconClassifier(Taxonomy(config.taxonomy), SentimentLexicon(config.sentiment_lexicon))
+        classifier = load_classifier(config.models, config.taxonomy, config.sentiment_lexicon)
     with timer.stage("text"):
         keep = ["source", "key", "clean_text", "language", "duplicate", "sentiment", "sentiment_confidence",
-                "pain_point_evidence", "effort_estimate", *(f"p_{pp}" for pp in classifier.taxonomy.ids)]
+                "pain_point_evidence", "effort_estimate", *(f"p_{pp}" for pp in classifier.ids)]
         texts = enrich_in_chunks(collect_texts(sources), classifier, config.chunk_size, progress=progress, keep=keep,
                                  n_jobs=config.n_jobs)
     with timer.stage("join"):
@@ -169,11 +171,11 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
         items, links = build_items(rows["surveys"], rows["comments"], rows["tickets"], config.window_days,
                                    carry=[config.by] if config.by else [])
         texts = texts.merge(links, on=["source", "key"], how="left")
-        items = (attach_texts(items, texts, classifier.taxonomy.ids)
-                 .pipe(add_ticket_evidence, classifier.taxonomy.ids, config).pipe(add_effort, config))
+        items = (attach_texts(items, texts, classifier.ids)
+                 .pipe(add_ticket_evidence, classifier.ids, config).pipe(add_effort, config))
         check_segment_column(items, config.by)
     with timer.stage("rank"):
-        ids = classifier.taxonomy.ids
+        ids = classifier.ids
         parts = sum((partials(chunk, ids, config) for chunk in chunks(items, config.chunk_size)),
                     start=partials(items.iloc[:0], ids, config))
         segments: dict[str, Partials] = {}
@@ -182,7 +184,7 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
     # rejects.csv: rejected rows and emptied fields (told apart by `action`); reconciliation counts only rows
     rejects = pd.concat([s.issues() for s in sources.values()], ignore_index=True) if sources else \
         empty_frame(REJECT_COLUMNS)
-    result = RunResult(items, parts, rejects, classifier.taxonomy.ids, segments=segments, by=config.by)
+    result = RunResult(items, parts, rejects, classifier.ids, segments=segments, by=config.by)
     result.manifest = manifest(config, sources, texts, links, items, classifier, timer)
     return result
 
@@ -242,7 +244,7 @@ def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
         "texts": {"total": len(texts), "languages": texts["language"].value_counts().to_dict() if len(texts) else {},
                   "duplicates": int(texts["duplicate"].sum()) if len(texts) else 0,
                   "redactions": count_redactions(texts["clean_text"]) if len(texts) else {}},
-        "models": {"classifier": classifier.version},
+        "models": classifier.describe(),
         "settings": {"target": config.target, "window_days": config.window_days, "n_boot": config.n_boot,
                      "seed": config.seed, "chunk_size": config.chunk_size,
                      "ces_scale": vars(config.ces_scale), "csat_scale": vars(config.csat_scale),

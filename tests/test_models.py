@@ -1,0 +1,316 @@
+"""The learned models: metrics against hand-computed values, training on a small sample, the registry refusing
+tampered files, the taxonomy file and negation moving predictions, bad labelled input, unseen languages."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from feedback_mining import metrics
+from feedback_mining.classify import (
+    ModelClassifier,
+    SentimentLexicon,
+    Taxonomy,
+    classify,
+    lexicon_frame,
+    load_classifier,
+)
+from feedback_mining.cli import main
+from feedback_mining.models import SentimentModel, TextFeatures, char_wb_ngrams, word_ngrams
+from feedback_mining.pipeline import enrich_texts
+from feedback_mining.registry import ModelError, load_model, load_models, shipped_dir
+
+TRAINING = Path(__file__).resolve().parent.parent / "models" / "training"
+
+
+def sample(per_language: int = 70, seed: int = 0) -> pd.DataFrame:
+    """A small, fixed sample of our labelled files (the tests never read ../shared/data)."""
+    frames = [pd.read_csv(TRAINING / f"feedback_{lang}.csv", keep_default_na=False, dtype=str)
+              .sample(per_language, random_state=seed) for lang in ("ru", "uk", "fa", "en")]
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """The three models trained on 280 rows through the CLI, as a data scientist would."""
+    root = tmp_path_factory.mktemp("train")
+    sample().to_csv(root / "labelled.csv", index=False)
+    out = root / "models"
+    for task in ("sentiment", "pain_points", "effort"):
+        assert main(["train", "--task", task, "--data", str(root / "labelled.csv"), "--out", str(out)]) == 0
+    return root, out
+
+
+# ---------------------------------------------------------------- metrics, by hand
+
+
+def test_label_metrics_match_hand_computed_values():
+    y_true = ["negative", "negative", "neutral", "positive", "positive", "positive"]
+    y_pred = ["negative", "neutral", "neutral", "positive", "negative", "positive"]
+    m = metrics.sentiment_metrics(y_true, y_pred, ["ru", "ru", "ru", "en", "en", "en"],
+                                  ("negative", "neutral", "positive"))
+    # negative: tp 1 fp 1 fn 1 -> P 1/2 R 1/2 F1 1/2; neutral: tp 1 fp 1 fn 0 -> 2/3; positive: tp 2 fp 0 fn 1 -> 4/5
+    assert m["per_class"]["negative"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert m["per_class"]["neutral"]["f1"] == pytest.approx(2 / 3, abs=1e-4)
+    assert m["per_class"]["positive"]["f1"] == pytest.approx(0.8)
+    assert m["macro_f1"] == pytest.approx((0.5 + 2 / 3 + 0.8) / 3, abs=1e-4)
+    assert m["confusion"] == {"labels": ["negative", "neutral", "positive"], "matrix": [[1, 1, 0], [0, 1, 0], [1, 0, 2]]}
+    # ru: negative F1 2/3 (tp 1, fn 1), neutral F1 2/3 (tp 1, fp 1); positive has no ru support -> not averaged
+    assert m["per_language"]["ru"]["macro_f1"] == pytest.approx(2 / 3, abs=1e-4)
+    assert m["per_language"]["en"] == {"macro_f1": pytest.approx(0.8), "accuracy": pytest.approx(2 / 3, abs=1e-4),
+                                       "n": 3}
+    assert list(m)[:4] == ["macro_f1", "per_language", "per_class", "confusion"]
+
+
+def test_multilabel_metrics_match_hand_computed_values():
+    truth = [[1, 0], [1, 1], [0, 0], [0, 1]]
+    predicted = [[1, 0], [0, 1], [1, 0], [0, 0]]
+    m = metrics.multilabel_metrics(truth, predicted, ["en"] * 4, ["waiting", "billing"])
+    # waiting: tp 1 fp 1 fn 1 -> F1 1/2; billing: tp 1 fp 0 fn 1 -> P 1 R 1/2 F1 2/3
+    assert m["confusion"]["waiting"] == {"tp": 1, "fp": 1, "fn": 1, "tn": 1}
+    assert m["per_class"]["billing"] == {"precision": 1.0, "recall": 0.5, "f1": pytest.approx(2 / 3, abs=1e-4),
+                                         "support": 2}
+    assert m["macro_f1"] == pytest.approx((0.5 + 2 / 3) / 2, abs=1e-4)
+    assert m["micro_f1"] == pytest.approx(2 * 2 / (2 * 2 + 1 + 2), abs=1e-4)  # tp 2, fp 1, fn 2
+    assert m["none_accuracy"] == 0.0  # row 3 has none but got waiting
+
+
+def test_effort_metrics_match_hand_computed_values():
+    truth, predicted = [0.0, 0.5, 0.9, 0.7], [0.2, 0.3, 0.8, 0.4]
+    m = metrics.effort_metrics(truth, predicted, ["en"] * 4)
+    assert m["mae"] == pytest.approx((0.2 + 0.2 + 0.1 + 0.3) / 4)
+    assert m["rmse"] == pytest.approx(np.sqrt((0.04 + 0.04 + 0.01 + 0.09) / 4), abs=1e-4)
+    # bins: truth low, medium, high, high; predicted low, low, high, medium
+    assert list(metrics.effort_bins(truth)) == ["low", "medium", "high", "high"]
+    assert m["confusion"]["matrix"] == [[1, 0, 0], [1, 0, 0], [0, 1, 1]]
+    # low: tp 1 fp 1 -> 2/3; medium: tp 0 -> 0; high: tp 1 fn 1 -> 2/3
+    assert m["macro_f1"] == pytest.approx((2 / 3 + 0 + 2 / 3) / 3, abs=1e-4)
+    assert metrics.effort_bins([1 / 3, 2 / 3, 0.3333])[0:2].tolist() == ["medium", "high"]
+
+
+# ---------------------------------------------------------------- features
+
+
+def test_cached_transform_equals_scikit_learn():
+    texts = ["Ждал ждал долго", "App crashed again!!", "ok", "خیلی منتظر ماندم", "ждал 2 часа"]
+    X = pd.DataFrame({"clean_text": texts, "features": ["ждать ждать долго", "app crash again", "ok", "منتظر", "ждать"]})
+    features = TextFeatures(char_min_df=1, word_min_df=1).fit(X)
+    from feedback_mining.models import _texts
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(_texts(X))
+    ours = features.transform(X)[:, :len(features.char_vocabulary_)]
+    assert abs(ours - reference.transform(_texts(X))).max() < 1e-6
+    words = TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True).fit(X["features"])
+    block = features.transform(X)[:, len(features.char_vocabulary_):-len(features.lexicon_columns_) or None]
+    assert abs(block - words.transform(X["features"])).max() < 1e-6
+    assert char_wb_ngrams("ok", 2, 4) == [" o", "ok", "k ", " ok", "ok ", " ok "]
+
+
+# ---------------------------------------------------------------- training and evaluation
+
+
+def test_train_writes_model_card_and_registry(trained):
+    _root, out = trained
+    registry = json.loads((out / "registry.json").read_text())
+    assert set(registry["models"]) == {"sentiment", "pain_points", "effort"}
+    card = json.loads((out / "sentiment.card.json").read_text())
+    assert card["data"][0]["sha256"] and card["held_out"]["held_out_rows"] > 0
+    assert set(card["metrics"]["held_out"]["per_language"]) == {"ru", "uk", "fa", "en"}
+    assert card["library_versions"]["scikit-learn"] and "train --task sentiment" in card["training_command"]
+    assert "Per language" in (out / "sentiment.card.md").read_text()
+
+
+def test_evaluate_prints_metrics_that_recompute_from_predictions(trained, capsys):
+    root, out = trained
+    capsys.readouterr()
+    assert main(["evaluate", "--task", "sentiment", "--data", str(root / "labelled.csv"), "--model", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert list(result)[:4] == ["macro_f1", "per_language", "per_class", "confusion"]
+    from feedback_mining.classify import SentimentLexicon, Taxonomy
+    from feedback_mining.train import Data
+    data = Data([root / "labelled.csv"], ("sentiment",), Taxonomy(), SentimentLexicon())
+    X, y = data.part("sentiment", train=False)
+    model, _ = load_model(out, "sentiment")
+    from sklearn.metrics import f1_score
+    assert result["macro_f1"] == pytest.approx(f1_score(y, model.predict(X), average="macro"), abs=1e-4)
+    assert result["n"] == len(y) == sum(np.array(result["confusion"]["matrix"]).ravel())
+    assert main(["evaluate", "--task", "effort", "--data", str(root / "labelled.csv"), "--model", str(out)]) == 0
+    effort = json.loads(capsys.readouterr().out)
+    assert {"mae", "rmse", "macro_f1"} <= set(effort) and effort["confusion"]["labels"] == ["low", "medium", "high"]
+
+
+def test_held_out_rows_never_reach_training(trained):
+    from feedback_mining.labelled import held_out_mask, split_bucket
+    assert split_bucket("Ждал 40 минут!") == split_bucket("ждал 15 минут")
+    texts = sample()["text"]
+    mask = held_out_mask(texts)
+    assert 0.1 < mask.mean() < 0.3
+    model, _ = load_model(trained[1], "sentiment")
+    assert sum(model.languages_.values()) == (~mask).sum()
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([("Ждал долго", "negative"), ("", "positive")], "row 3: empty text"),
+    ([("Ждал долго", "negative"), ("ok", "great")], "row 3: label ['great'] is not one of"),
+    ([(f"text {chr(97 + i % 26)}{chr(97 + i // 26)}", "negative") for i in range(40)],
+     "every training row has label 'negative'"),
+    ([(f"text {chr(97 + i)}", "negative" if i % 2 else "positive") for i in range(10)], "need at least 20"),
+])
+def test_bad_labelled_files_exit_2_naming_rows(tmp_path, capsys, rows, message):
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / "bad.csv", index=False)
+    assert main(["train", "--task", "sentiment", "--data", str(tmp_path / "bad.csv"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_unknown_pain_point_id_names_the_row(tmp_path, capsys):
+    pd.DataFrame({"text": ["a", "b", "c"], "pain_points": ["waiting", "", "queue;billing"]}).to_csv(
+        tmp_path / "bad.csv", index=False)
+    assert main(["train", "--task", "pain_points", "--data", str(tmp_path / "bad.csv"), "--out", str(tmp_path)]) == 2
+    assert "row 4: unknown pain point id(s) ['queue']" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the registry
+
+
+def test_a_tampered_model_file_is_refused(trained, tmp_path):
+    import shutil
+    copy = tmp_path / "models"
+    shutil.copytree(trained[1], copy)
+    load_model(copy, "effort")
+    with open(copy / "effort.joblib", "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(ModelError, match="does not match the registry"):
+        load_model(copy, "effort")
+
+
+def test_unlisted_or_outside_files_are_refused(trained, tmp_path):
+    import shutil
+    copy = tmp_path / "models"
+    shutil.copytree(trained[1], copy)
+    registry = json.loads((copy / "registry.json").read_text())
+    registry["models"]["effort"]["file"] = "../elsewhere.joblib"
+    del registry["models"]["sentiment"]
+    (copy / "registry.json").write_text(json.dumps(registry))
+    with pytest.raises(ModelError, match="inside the directory"):
+        load_model(copy, "effort")
+    with pytest.raises(ModelError, match="lists no 'sentiment' model"):
+        load_model(copy, "sentiment")
+    with pytest.raises(ModelError, match="no model registry"):
+        load_models(tmp_path / "nowhere")
+    registry["models"]["effort"]["file"] = "effort.joblib"
+    registry["models"]["effort"]["versions"]["scikit-learn"] = "0.24.2"
+    (copy / "registry.json").write_text(json.dumps(registry))
+    with pytest.raises(ModelError, match="scikit-learn 0.24.2"):
+        load_model(copy, "effort")
+
+
+def test_shipped_models_are_listed_small_and_load():
+    registry = json.loads((shipped_dir() / "registry.json").read_text())
+    assert set(registry["models"]) == {"sentiment", "pain_points", "effort"}
+    for entry in registry["models"].values():
+        assert (shipped_dir() / entry["file"]).stat().st_size < 25e6
+        assert (shipped_dir() / entry["card"]).exists()
+    models, _info, _ = load_models()
+    assert set(models) == {"sentiment", "pain_points", "effort"}
+
+
+# ---------------------------------------------------------------- predictions
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_classifier()
+
+
+def enrich(classifier, texts, lang):
+    return enrich_texts(pd.DataFrame({"text": texts, "language": lang}), classifier)
+
+
+@pytest.mark.parametrize("said, negated, lang", [
+    ("Ждали очень долго, часа два", "Ждать не пришлось, всё за пять минут", "ru"),
+    ("I was on hold for two hours", "No queue at all, walked straight up to the desk", "en"),
+    ("Чекав дві години на лінії", "Черги не було взагалі, одразу прийняли", "uk"),
+])
+def test_negation_flips_a_pain_point(shipped, said, negated, lang):
+    out = enrich(shipped, [said, negated], lang)
+    assert "waiting" in out.loc[0, "pain_points"].split(";")
+    assert "waiting" not in out.loc[1, "pain_points"].split(";")
+    assert out.loc[0, "p_waiting"] > 0.5 > out.loc[1, "p_waiting"]
+
+
+def test_editing_the_taxonomy_file_changes_model_predictions(shipped, tmp_path):
+    text = "Застрял на шаге с загрузкой селфи"
+    before = enrich(shipped, [text], "ru")
+    taxonomy = Path(__file__).resolve().parent.parent / "feedback_mining" / "resources" / "taxonomy.toml"
+    edited = tmp_path / "taxonomy.toml"
+    source = taxonomy.read_text(encoding="utf-8")
+    assert source.count('"написать заявление", "анкета"') == 1
+    edited.write_text(source.replace('"написать заявление", "анкета"', '"написать заявление", "загрузка селфи", "анкета"')
+                      + '\n[pain_points.stuck]\nru = ["застрять"]\n', encoding="utf-8")
+    models, info, directory = load_models()
+    after = enrich(ModelClassifier(models, Taxonomy(edited), SentimentLexicon(), directory, info), [text], "ru")
+    assert after.loc[0, "p_process_complexity"] > before.loc[0, "p_process_complexity"] + 0.2
+    assert json.loads(after.loc[0, "pain_point_evidence"])["process_complexity"] == ["загрузка селфи"]
+    assert after.loc[0, "p_stuck"] == pytest.approx(0.65)  # only in the taxonomy: found by its term
+    assert "stuck" in after.loc[0, "pain_points"].split(";") and "p_stuck" not in before
+
+
+def test_unseen_language_gets_a_prediction_with_lower_confidence(trained):
+    model, _ = load_model(trained[1], "sentiment")
+    X = pd.DataFrame({"clean_text": ["Ужасный сервис, ждал два часа"] * 2, "features": ["ужасный сервис ждать два час"] * 2,
+                      "language": ["ru", "other"]})
+    proba = model.predict_proba(X)
+    assert proba.shape == (2, 3) and proba[1].max() < proba[0].max()
+    assert model.predict(X)[1] in ("negative", "neutral", "positive")
+
+
+def test_classify_takes_any_estimator_with_predict_proba(term_files):
+    class Always:
+        classes_ = np.array(["negative", "neutral", "positive"], dtype=object)
+
+        def predict_proba(self, X):
+            return np.tile([0.1, 0.2, 0.7], (len(X), 1))
+
+    classifier = ModelClassifier({"sentiment": Always()}, Taxonomy(term_files[0]), SentimentLexicon(term_files[1]))
+    frame = pd.DataFrame({"clean_text": ["Ждал в очереди", ""], "features": ["ждать в очередь", ""],
+                          "language": ["ru", "und"]})
+    out = classify(frame, classifier)
+    assert out["sentiment"].tolist() == ["positive", ""] and out.loc[0, "sentiment_confidence"] == 0.7
+    assert out.loc[0, "pain_points"] == "waiting"  # no pain-point model: the terms
+    assert set(lexicon_frame(frame, classifier.taxonomy, classifier.lexicon)[0]) >= {"hits_waiting", "hits_positive"}
+
+
+def test_model_classifier_pickles_as_a_reference_to_its_registry(shipped):
+    import pickle
+    blob = pickle.dumps(shipped)
+    assert len(blob) < 10_000
+    again = pickle.loads(blob)
+    assert again.ids == shipped.ids and again.version == shipped.version
+
+
+def test_shipped_sentiment_model_is_a_text_model():
+    models, _, _ = load_models()
+    assert isinstance(models["sentiment"], SentimentModel)
+    assert models["sentiment"].features_.fingerprint_ == models["pain_points"].features_.fingerprint_
+
+
+def test_run_records_model_versions_and_hashes(week, config):
+    from feedback_mining.pipeline import run_job
+    result = run_job(config, frames=week)
+    models = result.manifest["models"]
+    registry = json.loads((shipped_dir() / "registry.json").read_text())["models"]
+    for task in ("sentiment", "pain_points", "effort"):
+        assert models[task]["sha256"] == registry[task]["sha256"] and models[task]["version"]
+    assert models["taxonomy"] == "test-1"
+
+
+def test_enrich_uses_a_given_model_directory(trained, tmp_path):
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["Ждал в очереди два часа 😡", "Спасибо, всё быстро"]}).to_csv(source, index=False)
+    assert main(["enrich", str(source), "--out", str(tmp_path / "out.csv"), "--models", str(trained[1])]) == 0
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["sentiment"].tolist()[1] in ("positive", "neutral") and out["effort_estimate"].between(0, 1).all()
+    assert main(["enrich", str(source), "--out", str(tmp_path / "o.csv"), "--models", str(tmp_path / "none")]) == 2
