@@ -1,6 +1,6 @@
 """Throughput of the text stages (clean -> detect -> analyse -> classify) against a straightforward spaCy pipeline.
 
-    python benchmarks/text_throughput.py [--texts 50000] [--typos 0.1] [--jobs -1]
+    python benchmarks/text_throughput.py [--texts 50000] [--typos 0.1] [--jobs -1] [--models lexicon|DIR]
 
 The corpus is a week of the built-in example data (comments and tickets in ru, uk, fa, en and others),
 optionally with random typos in a share of the words so the vocabulary, and so the lemma-cache misses,
@@ -25,7 +25,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from feedback_mining.analyse import tokenize  # noqa: E402
-from feedback_mining.classify import LexiconClassifier  # noqa: E402
+from feedback_mining.classify import load_classifier  # noqa: E402
 from feedback_mining.example import make_example  # noqa: E402
 from feedback_mining.lang.ru import morph_analyzer  # noqa: E402
 from feedback_mining.pipeline import PARALLEL_MIN_TEXTS, enrich_in_chunks  # noqa: E402
@@ -63,12 +63,12 @@ def cold_start() -> None:
     analyse._LEMMATIZERS.clear()
 
 
-def time_ours(frame: pd.DataFrame, jobs: int) -> tuple[float, float, pd.DataFrame]:
+def time_ours(frame: pd.DataFrame, jobs: int, models=None) -> tuple[float, float, pd.DataFrame]:
     """Start-up: dictionaries, lookups, lingua and the worker processes, warmed on a few words (the lemma
     caches stay cold: the week's own words are all analysed inside the timed run)."""
     cold_start()
     start = time.perf_counter()
-    classifier = LexiconClassifier()
+    classifier = load_classifier(models)
     warm = pd.DataFrame({"text": ["ok", "ок", "добре", "خوب", "gut"] * (PARALLEL_MIN_TEXTS // 5)})
     enrich_in_chunks(warm, classifier, 20_000, n_jobs=jobs)
     startup = time.perf_counter() - start
@@ -135,6 +135,8 @@ def main(argv=None) -> None:
     parser.add_argument("--texts", type=int, default=50_000)
     parser.add_argument("--typos", type=float, default=0.1, help="share of words (4+ letters) given a typo")
     parser.add_argument("--jobs", type=int, default=-1, help="processes for our text stages")
+    parser.add_argument("--models", default=None, help="`lexicon` for the term files alone, a model directory, "
+                                                      "or nothing for the shipped models")
     args = parser.parse_args(argv)
 
     frame = week_of_texts(args.texts, args.typos)
@@ -142,10 +144,11 @@ def main(argv=None) -> None:
     print(f"corpus: {len(frame):,} texts, {len(words):,} words, {words.nunique():,} distinct word forms, "
           f"typo rate {args.typos:.0%}")
 
-    startup, seconds, out = time_ours(frame, args.jobs)
+    startup, seconds, out = time_ours(frame, args.jobs, args.models)
     ours_rate = len(frame) / seconds
     print(f"ours      start-up {startup:6.2f} s   {seconds:7.2f} s   {ours_rate:9,.0f} texts/s   "
-          f"(clean, detect, analyse, classify; jobs={args.jobs})   peak RSS {peak_rss_mib():,.0f} MiB")
+          f"(clean, detect, analyse, classify with {args.models or 'the shipped models'}; jobs={args.jobs})   "
+          f"peak RSS {peak_rss_mib():,.0f} MiB (main process)")
     print("languages: " + ", ".join(f"{k} {v:,}" for k, v in out["language"].value_counts().items()))
 
     b_startup, b_seconds, b_lemmas = time_baseline(out["clean_text"], out["language"])
@@ -155,7 +158,7 @@ def main(argv=None) -> None:
     print(f"speed-up on the whole week: {ours_rate / base_rate:.1f}x")
 
     russian = frame[out["language"].to_numpy() == "ru"].reset_index(drop=True)
-    _, ru_seconds, ru_out = time_ours(russian, args.jobs)
+    _, ru_seconds, ru_out = time_ours(russian, args.jobs, args.models)
     ru_rate, ru_base = len(russian) / ru_seconds, (out["language"] == "ru").sum() / b_seconds["ru"]
     print(f"Russian texts only ({len(russian):,}): ours {ru_rate:,.0f} texts/s, spacy.blank('ru') + pymorphy3 "
           f"lemmatizer {ru_base:,.0f} texts/s: {ru_rate / ru_base:.1f}x")

@@ -14,7 +14,6 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
@@ -29,6 +28,7 @@ from feedback_mining.join import add_effort, add_ticket_evidence, attach_texts, 
 from feedback_mining.language import detect
 from feedback_mining.rank import Partials, merge_segments, partials, segment_partials
 from feedback_mining.read import OPTIONAL, REJECT_COLUMNS, REQUIRED, Source, read_source, validate_source
+from feedback_mining.registry import file_sha256
 
 log = logging.getLogger("feedback_mining")
 
@@ -212,14 +212,6 @@ def iso_week(dates: pd.Series) -> str:
     return f"{year}-{week}"
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
     """The run's books: inputs with hashes, counts that reconcile per source, text stats, models, timings."""
     item_ids = set(items["item_id"])
@@ -228,7 +220,7 @@ def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
         used = int(links.loc[links["source"] == name, "item_id"].isin(item_ids).sum())
         rejected = len(source.rejects)
         inputs[name] = {"path": str(source.path) if source.path else None,
-                        "sha256": sha256(source.path) if source.path else None, "rows_read": source.rows_read,
+                        "sha256": file_sha256(source.path) if source.path else None, "rows_read": source.rows_read,
                         "notes": source.notes}
         reconciliation[name] = {"rows_read": source.rows_read, "rows_used": used, "rows_rejected": rejected,
                                 "reconciles": source.rows_read == used + rejected,

@@ -16,7 +16,8 @@ from feedback_mining.lang import get_language
 LANGUAGE_KEYS = ("en", "ru", "uk", "fa")
 # "ждать не пришлось", "не пришлось ждать": a negated "had to" next to a match cancels it
 NEGATED_NEED = {"не_прийтись", "не_надо", "не_нужно", "не_довестись", "не_прийтися", "ні_прийтися",
-                "not_have", "never_have", "نه_میخواست"}
+                "не_довестися", "не_треба", "не_потрібно", "not_have", "never_have", "not_need", "نه_میخواست"}
+NEED_WINDOW = 2  # how many words before a match may hold the negated "had to" ("didn't have to wait")
 
 
 def compile_term(term: str, lang: str = "other") -> tuple[str, ...]:
@@ -90,12 +91,20 @@ class TermMatcher:
             self._learn(new)
         if self.candidates_.keys().isdisjoint(distinct):
             return []
-        found = []
+        found, get, n = [], self.candidates_.get, len(tokens)
         for i, token in enumerate(tokens):
-            for pattern, label, term in self.candidates_.get(token, ()):
-                if len(pattern) > 1 and not _matches_at(tokens, i, pattern):
-                    continue  # first word matched; the rest did not
-                beside = tokens[max(i - 1, 0):i] + tokens[i + len(pattern):i + len(pattern) + 1]
+            candidates = get(token)
+            if candidates is None:
+                continue
+            following = tokens[i + 1] if i + 1 < n else ""
+            for pattern, label, term in candidates:
+                if len(pattern) > 1:  # first word matched: check the second inline (cheap), the rest if any
+                    second = pattern[1]
+                    if second != following and (second[-1] != "*" or not following.startswith(second[:-1])):
+                        continue
+                    if len(pattern) > 2 and not _matches_at(tokens, i, pattern):
+                        continue
+                beside = tokens[max(i - NEED_WINDOW, 0):i] + tokens[i + len(pattern):i + len(pattern) + 1]
                 if not NEGATED_NEED.intersection(beside):
                     found.append((label, term, i))
         return found

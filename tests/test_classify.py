@@ -25,6 +25,10 @@ def features(text, lang):
     (["другой отдел"], "другой сотрудник отдела", "ru", False),  # not contiguous
     (["ждать"], "ждать не пришлось", "ru", False),  # negated "had to" after
     (["ждать"], "не пришлось ждать", "ru", False),  # ... and before
+    (["чекати"], "чекати не довелося", "uk", False),
+    (["чекати"], "не треба було чекати", "uk", False),  # two words before
+    (["wait*"], "I didn't have to wait", "en", False),
+    (["wait*"], "I had to wait", "en", True),
     (["منتظر*"], "خیلی منتظر ماندم", "fa", True),
 ])
 def test_term_matching(terms, text, lang, hit):
