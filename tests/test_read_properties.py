@@ -21,7 +21,7 @@ MESSY = st.text(alphabet=st.sampled_from(list(',;\t|"\'\n\r \x00\x0bR1ab7Дя\u0
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1251", "cp1256", "latin-1"])
 
 
-def check(source, text_lines: int | None = None):
+def check_reconciles(source, text_lines: int | None = None):
     assert source.rows_read == len(source.rows) + len(source.rejects)
     rows = pd.concat([source.rows["_row"], source.rejects["row"]])
     assert rows.is_unique and (rows >= 1).all()
@@ -44,7 +44,7 @@ def read_or_usage_error(tmp_path, name, data, source="comments"):
 def test_random_bytes_read_or_fail_cleanly(tmp_path, data, suffix):
     source = read_or_usage_error(tmp_path, "x" + suffix, data)
     if source is not None:
-        check(source)
+        check_reconciles(source)
 
 
 @SETTINGS
@@ -54,7 +54,7 @@ def test_messy_csv_reads_and_reconciles(tmp_path, body, encoding, header):
     data = (header + body).encode(encoding, errors="replace")
     source = read_or_usage_error(tmp_path, "c.csv", data)
     if source is not None:
-        check(source)
+        check_reconciles(source)
 
 
 @settings(SETTINGS, max_examples=40)
@@ -65,7 +65,7 @@ def test_messy_values_in_every_column_read_and_reconcile(tmp_path, body, source)
     text = f"{header}\nR0,web,2026-11-17,5,4,9,8,ok\n{body}\n"
     result = read_or_usage_error(tmp_path, "s.csv", text.encode(), source)
     if result is not None:
-        check(result, text_lines=len(io.StringIO(text, newline="").readlines()))
+        check_reconciles(result, text_lines=len(io.StringIO(text, newline="").readlines()))
 
 
 CELL = st.text(alphabet=st.sampled_from(list('ab Я۵,;"\n\r\t|')), max_size=12)
