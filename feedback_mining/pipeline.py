@@ -21,7 +21,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from feedback_mining import __version__
 from feedback_mining.analyse import analyse
 from feedback_mining.classify import LexiconClassifier, ModelClassifier, classify, load_classifier
-from feedback_mining.clean import clean, count_redactions
+from feedback_mining.clean import MAX_CHARS, clean, count_redactions
 from feedback_mining.config import SOURCES, Config
 from feedback_mining.errors import UsageError
 from feedback_mining.join import add_effort, add_ticket_evidence, attach_texts, build_items, empty_frame
@@ -122,6 +122,15 @@ def enrich_in_chunks(frame: pd.DataFrame, classifier: ModelClassifier | LexiconC
     return pd.concat(done) if done else frame
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
+
+
+def text_warnings(texts: pd.Series) -> dict[str, int]:
+    """Counts of texts the cleaning had to cut or scrub, for `run.json`: over-long, control or bidi characters."""
+    return {f"longer_than_{MAX_CHARS}_chars (cut)": int((texts.str.len() > MAX_CHARS).sum()),
+            "control_or_bidi_characters (removed)": int(texts.str.contains(_CONTROL).sum())}
+
+
 def collect_texts(sources: dict[str, Source]) -> pd.DataFrame:
     """One row per text to analyse: survey `comment`s, comments' `text`, tickets' `subject` + `body`."""
     parts = []
@@ -164,8 +173,12 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
     with timer.stage("text"):
         keep = ["source", "key", "clean_text", "language", "duplicate", "sentiment", "sentiment_confidence",
                 "pain_point_evidence", "effort_estimate", *(f"p_{pp}" for pp in classifier.ids)]
-        texts = enrich_in_chunks(collect_texts(sources), classifier, config.chunk_size, progress=progress, keep=keep,
+        raw_texts = collect_texts(sources)
+        warnings = text_warnings(raw_texts["text"])
+        texts = enrich_in_chunks(raw_texts, classifier, config.chunk_size, progress=progress, keep=keep,
                                  n_jobs=config.n_jobs)
+        warnings["no_letters (language und)"] = int((texts["language"] == "und").sum()) if len(texts) else 0
+        del raw_texts
     with timer.stage("join"):
         rows = {name: sources[name].rows if name in sources else _empty_source(name) for name in SOURCES}
         items, links = build_items(rows["surveys"], rows["comments"], rows["tickets"], config.window_days,
@@ -186,6 +199,7 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
         empty_frame(REJECT_COLUMNS)
     result = RunResult(items, parts, rejects, classifier.ids, segments=segments, by=config.by)
     result.manifest = manifest(config, sources, texts, links, items, classifier, timer)
+    result.manifest["texts"]["warnings"] = warnings
     return result
 
 

@@ -88,3 +88,26 @@ def test_hostile_text_is_escaped_in_the_report(week, config):
                        overall_scores(result.parts))
     assert "<script" not in page.lower() and "<img" not in page.lower()
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
+
+
+BAD_TEXTS = ["", "   \n\t ", "😡😡😡", "\x00\x00 abc \x00", "\u202eevil\u202c text", "a" * 1_000_000,
+             bytes(range(256)).decode("latin-1"), "Привет مرحبا hello 你好", "12345 !!!"]
+
+
+def test_bad_texts_get_a_defined_output():
+    from feedback_mining.classify import load_classifier
+    from feedback_mining.pipeline import enrich_texts
+    out = enrich_texts(pd.DataFrame({"text": BAD_TEXTS}), load_classifier("lexicon"), "text")
+    assert len(out) == len(BAD_TEXTS)
+    assert out.loc[[0, 1, 2, 8], "language"].tolist() == ["und"] * 4
+    assert out.loc[[0, 1, 2, 8], "lemmas"].tolist() == ["", "", "", "12345"]
+    assert not out["clean_text"].str.contains("\x00|\u202e").any()
+    assert out["clean_text"].str.len().max() <= 20_000
+
+
+def test_text_warnings_are_counted_in_run_json(week, config):
+    week["comments"].loc[0, "text"] = "x" * 30_000 + " долго ждал"
+    week["comments"].loc[1, "text"] = "\u202eevil\u202c 😡😡"
+    warnings = run_job(config, frames=week).manifest["texts"]["warnings"]
+    assert warnings["longer_than_20000_chars (cut)"] == 1
+    assert warnings["control_or_bidi_characters (removed)"] == 1
