@@ -116,3 +116,12 @@ def test_lemmas_per_language(text, lang, lemmas):
 ])
 def test_persian_negation(text, features):
     assert analyse_text(text, "fa")[1] == features
+
+
+@pytest.mark.parametrize("text, lang, features", [
+    ("no wait at all", "en", "no_wait at all"),
+    ("без очереди", "ru", "без_очередь"),
+    ("без затримок", "uk", "без_затримка"),
+])
+def test_without_and_no_negate_the_next_word(text, lang, features):
+    assert analyse_text(text, lang)[1] == features

@@ -21,4 +21,4 @@ def lemma(word: str) -> str:
     return lemma_table().get(word, word)
 
 
-LANGUAGE = Language("en", frozenset({"not", "never", "cannot"}), lemma)
+LANGUAGE = Language("en", frozenset({"not", "never", "cannot", "no"}), lemma)  # "no wait at all"

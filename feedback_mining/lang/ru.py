@@ -23,4 +23,4 @@ def lemma(word: str) -> str:
     return morph_analyzer("ru").parse(word)[0].normal_form.replace("ё", "е")
 
 
-LANGUAGE = Language("ru", frozenset({"не", "ни"}), lemma)
+LANGUAGE = Language("ru", frozenset({"не", "ни", "без"}), lemma)  # "без очереди" is no waiting

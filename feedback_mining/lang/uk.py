@@ -11,4 +11,4 @@ def lemma(word: str) -> str:
     return morph_analyzer("uk").parse(word)[0].normal_form
 
 
-LANGUAGE = Language("uk", frozenset({"не", "ні"}), lemma)
+LANGUAGE = Language("uk", frozenset({"не", "ні", "без"}), lemma)
