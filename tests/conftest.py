@@ -1,11 +1,18 @@
 """Shared fixtures: tiny term files and a small hand-made week, so tests never depend on shipped data."""
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from feedback_mining.config import Config
+
+# In CI the property tests replay the same examples every run, so a landing never hangs on a lucky draw;
+# locally they explore new ones each run.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 TAXONOMY = """
 version = "test-1"
