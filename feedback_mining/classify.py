@@ -314,20 +314,24 @@ def _word_names(features) -> np.ndarray:
     return names
 
 
+def pain_point_columns(scores: np.ndarray, ids: list[str]) -> dict[str, list[str]]:
+    """`pain_points` (ids at p >= DETECTED, most probable first, `;`-joined) and `pain_point_scores` (JSON id ->
+    probability, p >= SCORE_FLOOR) from a (rows, ids) probability matrix."""
+    order = np.argsort(-scores, axis=1, kind="stable")
+    return {"pain_points": [";".join(ids[j] for j in row if s[j] >= DETECTED) for row, s in zip(order, scores)],
+            "pain_point_scores": [json.dumps({ids[j]: round(float(s[j]), 4) for j in row if s[j] >= SCORE_FLOOR})
+                                  for row, s in zip(order, scores)]}
+
+
 def classify(frame: pd.DataFrame, classifier, text_col: str = "clean_text") -> pd.DataFrame:
     """Add `sentiment`, `sentiment_confidence`, `pain_points` (p >= 0.5, most probable first),
     `pain_point_scores` (JSON, p >= 0.1), `pain_point_evidence` (JSON), `effort_estimate` and one `p_<id>`
     probability column per pain point, reading `text_col`, `features` and `language`."""
     p = classifier.predict(frame, text_col)
     ids = classifier.ids
-    order = np.argsort(-p.scores, axis=1, kind="stable")
-    dumps = json.dumps
     return frame.assign(
-        sentiment=p.sentiment, sentiment_confidence=p.confidence,
-        pain_points=[";".join(ids[j] for j in row if s[j] >= DETECTED) for row, s in zip(order, p.scores)],
-        pain_point_scores=[dumps({ids[j]: round(float(s[j]), 4) for j in row if s[j] >= SCORE_FLOOR})
-                           for row, s in zip(order, p.scores)],
-        pain_point_evidence=[dumps(e, ensure_ascii=False) for e in p.evidence],
+        sentiment=p.sentiment, sentiment_confidence=p.confidence, **pain_point_columns(p.scores, ids),
+        pain_point_evidence=[json.dumps(e, ensure_ascii=False) for e in p.evidence],
         effort_estimate=p.effort,
         **{f"p_{pp}": p.scores[:, j].round(4) for j, pp in enumerate(ids)},
     )

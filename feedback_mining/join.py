@@ -12,6 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from feedback_mining.classify import pain_point_columns
 from feedback_mining.config import Config
 from feedback_mining.scores import ACSI_COLUMNS, numbers
 
@@ -134,14 +135,9 @@ def attach_texts(items: pd.DataFrame, texts: pd.DataFrame, pain_points: list[str
 
 
 def describe_pain_points(items: pd.DataFrame, pain_points: list[str]) -> pd.DataFrame:
-    """Set `pain_points` (ids at probability >= 0.5, most probable first, `;`-joined) and `pain_point_scores`
-    (JSON id -> probability) from the `p_<id>` columns."""
+    """Set `pain_points` and `pain_point_scores` from the `p_<id>` columns, as the classify stage writes them."""
     scores = items[[f"p_{pp}" for pp in pain_points]].to_numpy(dtype=float).reshape(len(items), len(pain_points))
-    order = np.argsort(-scores, axis=1, kind="stable")
-    return items.assign(
-        pain_points=[";".join(pain_points[j] for j in row if s[j] >= 0.5) for row, s in zip(order, scores)],
-        pain_point_scores=[json.dumps({pain_points[j]: round(float(s[j]), 4) for j in row if s[j] > 0})
-                           for row, s in zip(order, scores)])
+    return items.assign(**pain_point_columns(scores, pain_points))
 
 
 def _merge_evidence(values) -> str:

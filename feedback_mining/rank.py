@@ -22,11 +22,11 @@ import pandas as pd
 from scipy import sparse
 
 from feedback_mining import drivers, scores
+from feedback_mining.classify import DETECTED  # a pain point "is present" in an item at this probability
 from feedback_mining.config import Config
 from feedback_mining.scores import ratio as _ratio
 
 HIGH_EFFORT = 2 / 3
-DETECTED = 0.5  # a pain point "is present" in an item at this probability
 UNATTRIBUTED = "unattributed"
 
 SUM_COLUMNS = ["n_items", "n_scored", "n_effort", "sum_effort", "n_high", "contributed_effort",
