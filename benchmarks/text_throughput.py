@@ -1,4 +1,4 @@
-"""Throughput of the text stages (clean -> detect -> analyse -> classify) against a straightforward spaCy pipeline.
+"""Throughput of the text stages (clean -> redact -> detect -> lemmatise) against a straightforward spaCy pipeline.
 
     python benchmarks/text_throughput.py [--texts 50000] [--typos 0.1] [--jobs -1] [--models lexicon|DIR]
 
@@ -6,7 +6,10 @@ The corpus is a week of the built-in example data (comments and tickets in ru, u
 optionally with random typos in a share of the words so the vocabulary, and so the lemma-cache misses,
 look more like real text. The baseline is what one would write first: per language, `spacy.blank(lang)`
 with spaCy's pymorphy3 lemmatizer (ru, uk) or lookup lemmatizer (en) and `nlp.pipe`, given the language
-for free and doing nothing else (no cleaning, detection or classification). Start-up (loading dictionaries
+for free and doing nothing else (no cleaning, detection or classification), timed twice: as a default
+`pip install spacy pymorphy3` runs it (pymorphy3 reading its dictionaries with the pure-Python
+`dawg-python`) and in our environment (`pymorphy3[fast]`, the DAWG2 C extension, which speeds the baseline
+up as much as us). Our text stages are timed alone and, for reference, with the classifiers. Start-up (loading dictionaries
 and models) is timed separately from the steady state. Lemma agreement: the share of our Russian and
 Ukrainian lemmas equal to pymorphy3's most probable parse of the same token, and the same for the baseline.
 """
@@ -14,8 +17,11 @@ Ukrainian lemmas equal to pymorphy3's most probable parse of the same token, and
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -63,12 +69,14 @@ def cold_start() -> None:
     analyse._LEMMATIZERS.clear()
 
 
-def time_ours(frame: pd.DataFrame, jobs: int, models=None) -> tuple[float, float, pd.DataFrame]:
+def time_ours(frame: pd.DataFrame, jobs: int, models=None, classify: bool = True
+              ) -> tuple[float, float, pd.DataFrame]:
     """Start-up: dictionaries, lookups, lingua and the worker processes, warmed on a few words (the lemma
-    caches stay cold: the week's own words are all analysed inside the timed run)."""
+    caches stay cold: the week's own words are all analysed inside the timed run). `classify=False` times
+    the text stages alone (clean, redact, detect, lemmatise, negation features, duplicates)."""
     cold_start()
     start = time.perf_counter()
-    classifier = load_classifier(models)
+    classifier = load_classifier(models) if classify else None
     warm = pd.DataFrame({"text": ["ok", "ок", "добре", "خوب", "gut"] * (PARALLEL_MIN_TEXTS // 5)})
     enrich_in_chunks(warm, classifier, 20_000, n_jobs=jobs)
     startup = time.perf_counter() - start
@@ -105,6 +113,30 @@ def time_baseline(texts: pd.Series, languages: pd.Series) -> tuple[float, dict[s
     return startup, seconds, lemmas
 
 
+def time_baseline_default_install(texts: pd.Series, languages: pd.Series) -> tuple[float, dict[str, float]]:
+    """The baseline as `pip install spacy pymorphy3` gives it: pymorphy3 on the pure-Python DAWG reader
+    (`dawg-python`), because the C extension (`DAWG2`, our `pymorphy3[fast]`) is not installed by default.
+    Runs in a subprocess that hides the C extension; the texts go through a temporary Parquet file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "texts.parquet"
+        pd.DataFrame({"text": texts, "language": languages}).to_parquet(path)
+        done = subprocess.run([sys.executable, __file__, "--baseline-only", str(path)], check=True,
+                              capture_output=True, text=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["startup"], result["seconds"]
+
+
+def baseline_only(path: str) -> None:
+    """Subprocess entry: time the baseline with pymorphy3's C DAWG hidden and print the times as JSON."""
+    sys.modules["dawg"] = None  # `import dawg` now fails and pymorphy3 falls back to dawg-python
+    frame = pd.read_parquet(path)
+    startup, seconds, _ = time_baseline(frame["text"], frame["language"])
+    import pymorphy3.dawg
+
+    assert not pymorphy3.dawg.EXTENSION_AVAILABLE, "the C DAWG extension was not hidden"
+    print(json.dumps({"startup": startup, "seconds": seconds}))
+
+
 def agreement_ours(out: pd.DataFrame) -> tuple[float, int]:
     """Share of ru/uk tokens whose lemma equals pymorphy3's top parse (ё folded, as our lemmas are)."""
     same = total = 0
@@ -137,31 +169,42 @@ def main(argv=None) -> None:
     parser.add_argument("--jobs", type=int, default=-1, help="processes for our text stages")
     parser.add_argument("--models", default=None, help="`lexicon` for the term files alone, a model directory, "
                                                       "or nothing for the shipped models")
+    parser.add_argument("--baseline-only", help=argparse.SUPPRESS)  # internal: the default-install subprocess
     args = parser.parse_args(argv)
+    if args.baseline_only:
+        return baseline_only(args.baseline_only)
 
     frame = week_of_texts(args.texts, args.typos)
     words = frame["text"].str.lower().str.findall(r"\w+").explode()
     print(f"corpus: {len(frame):,} texts, {len(words):,} words, {words.nunique():,} distinct word forms, "
-          f"typo rate {args.typos:.0%}")
+          f"{frame['text'].duplicated().mean():.1%} repeated texts, typo rate {args.typos:.0%}")
 
-    startup, seconds, out = time_ours(frame, args.jobs, args.models)
+    startup, seconds, out = time_ours(frame, args.jobs, classify=False)
     ours_rate = len(frame) / seconds
-    print(f"ours      start-up {startup:6.2f} s   {seconds:7.2f} s   {ours_rate:9,.0f} texts/s   "
-          f"(clean, detect, analyse, classify with {args.models or 'the shipped models'}; jobs={args.jobs})   "
+    print(f"ours, text stages   start-up {startup:5.2f} s  {seconds:6.2f} s  {ours_rate:8,.0f} texts/s  "
+          f"(clean, redact, detect, lemmatise, negation, duplicates; jobs={args.jobs})  "
           f"peak RSS {peak_rss_mib():,.0f} MiB (main process)")
+    c_startup, c_seconds, _ = time_ours(frame, args.jobs, args.models)
+    print(f"ours, + classify    start-up {c_startup:5.2f} s  {c_seconds:6.2f} s  {len(frame) / c_seconds:8,.0f} texts/s  "
+          f"(and sentiment, pain points, effort with {args.models or 'the shipped models'})")
     print("languages: " + ", ".join(f"{k} {v:,}" for k, v in out["language"].value_counts().items()))
 
-    b_startup, b_seconds, b_lemmas = time_baseline(out["clean_text"], out["language"])
-    base_rate = len(frame) / sum(b_seconds.values())
-    print(f"baseline  start-up {b_startup:6.2f} s   {sum(b_seconds.values()):7.2f} s   {base_rate:9,.0f} texts/s   "
-          f"(spacy.blank + lemmatizer + nlp.pipe per language, language given, nothing else)")
-    print(f"speed-up on the whole week: {ours_rate / base_rate:.1f}x")
-
-    russian = frame[out["language"].to_numpy() == "ru"].reset_index(drop=True)
-    _, ru_seconds, ru_out = time_ours(russian, args.jobs, args.models)
-    ru_rate, ru_base = len(russian) / ru_seconds, (out["language"] == "ru").sum() / b_seconds["ru"]
-    print(f"Russian texts only ({len(russian):,}): ours {ru_rate:,.0f} texts/s, spacy.blank('ru') + pymorphy3 "
-          f"lemmatizer {ru_base:,.0f} texts/s: {ru_rate / ru_base:.1f}x")
+    texts, languages = out["clean_text"], out["language"]
+    b_startup, b_seconds, b_lemmas = time_baseline(texts, languages)
+    d_startup, d_seconds = time_baseline_default_install(texts, languages)
+    is_ru = (languages == "ru").to_numpy()
+    russian = frame[is_ru].reset_index(drop=True)
+    _, ru_seconds, _ = time_ours(russian, args.jobs, classify=False)
+    ru_rate = len(russian) / ru_seconds
+    print(f"baseline: spacy.blank(lang) + lemmatizer (pymorphy3 for ru/uk, lookup for en) + nlp.pipe, language "
+          f"given, nothing else; Russian texts only: {len(russian):,}")
+    print(f"{'':42s} {'start-up':>9s} {'texts/s':>9s} {'ours':>6s}   {'ru texts/s':>10s} {'ours':>6s}")
+    print(f"{'ours, text stages':42s} {startup:8.2f}s {ours_rate:9,.0f} {'':6s}   {ru_rate:10,.0f}")
+    for name, b_start, b_secs in (("baseline, default install (dawg-python)", d_startup, d_seconds),
+                                  ("baseline, our environment (DAWG2 C ext.)", b_startup, b_seconds)):
+        rate, ru_base = len(frame) / sum(b_secs.values()), is_ru.sum() / b_secs["ru"]
+        print(f"{name:42s} {b_start:8.2f}s {rate:9,.0f} {ours_rate / rate:5.1f}x   {ru_base:10,.0f} "
+              f"{ru_rate / ru_base:5.1f}x")
     ours_agree, n_tokens = agreement_ours(out)
     print(f"lemma agreement with pymorphy3's top parse (ru, uk; {n_tokens:,} tokens): ours {ours_agree:.2%}, "
           f"baseline {agreement_baseline(b_lemmas):.2%}")

@@ -27,7 +27,9 @@ _EN_CONTRACTION = re.compile(r"n['’]t\b")  # didn't -> did not, can't -> ca no
 
 def tokenize(text: str, lang: str = "other") -> list[str]:
     """Lower-cased words: `Не УДОБНО, didn't work!` -> `['не', 'удобно', 'did', 'not', 'work']`."""
-    text = _EN_CONTRACTION.sub(" not", text.lower().replace("ё", "е"))
+    text = text.lower().replace("ё", "е")
+    if "n't" in text or "n’t" in text:
+        text = _EN_CONTRACTION.sub(" not", text)
     if lang == "uk":
         text = text.translate(_APOSTROPHES)
     return _TOKEN_PATTERNS.get(lang, _WORD).findall(text)
@@ -51,13 +53,9 @@ class Lemmatizer:
         return lemma
 
     def lemmas(self, words: list[str]) -> list[str]:
-        cache, lemma = self.cache_, self.language.lemma
-        out = []
-        for word in words:
-            found = cache.get(word)
-            if found is None:
-                found = cache[word] = lemma(word)
-            out.append(found)
+        out = list(map(self.cache_.get, words))  # the common case: every word seen before
+        if None in out:
+            out = [found if found is not None else self(word) for word, found in zip(words, out)]
         return out
 
 

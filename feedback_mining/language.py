@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from feedback_mining.lang import SUPPORTED, get_language
+from feedback_mining.lang import IDENTITY, SUPPORTED, get_language
 from feedback_mining.lang.fa import normalise as fa_letters
 
 _SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]"),
@@ -50,11 +50,13 @@ _ISO = {"PERSIAN": "fa", "RUSSIAN": "ru", "UKRAINIAN": "uk", "ENGLISH": "en"}
 
 def dominant_script(text: str) -> str | None:
     """`arabic`, `cyrillic` or `latin`, by letter count in the first 400 characters; None for text without
-    letters of these scripts."""
+    letters of these scripts. Letters are counted only when more than one script is present."""
     sample = text[:400]
-    counts = {name: len(rx.findall(sample)) for name, rx in _SCRIPTS.items()}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else None
+    present = [name for name, rx in _SCRIPTS.items() if rx.search(sample)]
+    if len(present) <= 1:
+        return present[0] if present else None
+    counts = {name: len(_SCRIPTS[name].findall(sample)) for name in present}
+    return max(counts, key=counts.get)
 
 
 def fast_language(text: str, script: str | None) -> str | None:
@@ -118,10 +120,14 @@ def detect_language(text: str) -> str:
 
 
 def normalise_for_language(texts: pd.Series, languages: pd.Series) -> pd.Series:
-    """Each text normalised by its language's rules (only Persian has any today)."""
-    normalisers = {lang: get_language(lang).normalise for lang in languages.unique()}
-    return pd.Series([normalisers[lang](text) for text, lang in zip(texts.tolist(), languages.tolist())],
-                     index=texts.index, dtype=object)
+    """Each text normalised by its language's rules (only Persian has any today; other rows are untouched)."""
+    out = texts.astype(object)
+    for lang in languages.unique():
+        normalise = get_language(lang).normalise
+        if normalise is not IDENTITY:
+            rows = (languages == lang).to_numpy()
+            out[rows] = [normalise(text) for text in out[rows].tolist()]
+    return out
 
 
 def detect(frame: pd.DataFrame, text_col: str = "clean_text") -> pd.DataFrame:

@@ -16,6 +16,10 @@ SUPPORTED = ("ru", "uk", "fa", "en")
 _MODULES = {"ru": "ru", "uk": "uk", "fa": "fa", "en": "en"}
 
 
+def IDENTITY(text: str) -> str:  # noqa: N802 - a constant: the normaliser of languages without one
+    return text
+
+
 @dataclass(frozen=True)
 class Language:
     """What the text stages need to know about one language."""
@@ -23,7 +27,7 @@ class Language:
     code: str
     negators: frozenset[str]  # words that negate the next word: "не удобно" -> "не_удобно"
     lemma: Callable[[str], str]  # lower-cased word form -> lemma (uncached; callers cache)
-    normalise: Callable[[str], str] = lambda text: text  # clean text -> normalised text (e.g. Persian letters)
+    normalise: Callable[[str], str] = IDENTITY  # clean text -> normalised text (e.g. Persian letters)
     negated_form: Callable[[str], str | None] = lambda word: None  # "نمیشه" -> "میشه" (negation inside a word)
     post_negators: frozenset[str] = field(default_factory=frozenset)  # negate the previous word: "راضی نیستم"
     inner_negation: bool = False  # whether `negated_form` can fire, so every word must be looked at
