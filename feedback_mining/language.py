@@ -1,6 +1,7 @@
 """Language stage: one ISO 639-1 code per text (`ru`, `uk`, `fa`, `en`), `other`, or `und` for no text.
 
-A script-based fast path settles most texts (Persian letters, Ukrainian-only or Russian-only letters);
+A script-based fast path settles most texts (Persian letters, Ukrainian-only or Russian-only letters, common
+words, words that only one of the Russian and Ukrainian pymorphy3 dictionaries knows);
 the rest go to lingua, restricted per script to our languages plus their usual neighbours, so a German
 or Kazakh comment comes out `other` instead of being forced into the closest supported language.
 A language given in the input (`language` column) is kept, not re-detected. After detection each text
@@ -16,9 +17,10 @@ import pandas as pd
 
 from feedback_mining.lang import IDENTITY, SUPPORTED, get_language
 from feedback_mining.lang.fa import normalise as fa_letters
+from feedback_mining.lang.ru import morph_analyzer
 
-_SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]"),
-            "cyrillic": re.compile(r"[\u0400-\u04ff]"), "latin": re.compile(r"[a-zA-Z\u00c0-\u024f]")}
+_SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]+"),
+            "cyrillic": re.compile(r"[\u0400-\u04ff]+"), "latin": re.compile(r"[a-zA-Z\u00c0-\u024f]+")}
 _PERSIAN_ONLY = re.compile(r"[پچژگیک]")  # Persian letters, and the Persian forms of yeh and kaf
 _UK_ONLY = re.compile(r"[іїєґ]", re.IGNORECASE)
 _RU_ONLY = re.compile(r"[ыэъё]", re.IGNORECASE)
@@ -48,6 +50,10 @@ _CANDIDATES = {
 _ISO = {"PERSIAN": "fa", "RUSSIAN": "ru", "UKRAINIAN": "uk", "ENGLISH": "en"}
 
 
+def _letter_count(script: str, text: str) -> int:
+    return sum(map(len, _SCRIPTS[script].findall(text)))  # runs, not letters, are matched: twice as fast
+
+
 def dominant_script(text: str) -> str | None:
     """`arabic`, `cyrillic` or `latin`, by letter count in the first 400 characters; None for text without
     letters of these scripts. Letters are counted only when more than one script is present."""
@@ -55,8 +61,21 @@ def dominant_script(text: str) -> str | None:
     present = [name for name, rx in _SCRIPTS.items() if rx.search(sample)]
     if len(present) <= 1:
         return present[0] if present else None
-    counts = {name: len(_SCRIPTS[name].findall(sample)) for name in present}
+    counts = {name: _letter_count(name, sample) for name in present}
     return max(counts, key=counts.get)
+
+
+_VOTES: dict[str, str | None] = {}
+
+
+def _dictionary_vote(word: str) -> str | None:
+    """`ru` or `uk` when only that language's pymorphy3 dictionary knows the (lower-case) word, else None:
+    `вопрос`, `звонок` -> ru; `загалом`, `огидно` -> uk; `нормально` (both), typos (neither) -> None."""
+    vote = _VOTES.get(word, "")
+    if vote == "":
+        known = {lang for lang in ("ru", "uk") if morph_analyzer(lang).word_is_known(word)}
+        vote = _VOTES[word] = known.pop() if len(known) == 1 else None
+    return vote
 
 
 def fast_language(text: str, script: str | None) -> str | None:
@@ -81,7 +100,10 @@ def fast_language(text: str, script: str | None) -> str | None:
             uk_words, ru_words = sum(w in _UK_WORDS for w in words), sum(w in _RU_WORDS for w in words)
             if uk_words != ru_words:
                 return "uk" if uk_words > ru_words else "ru"
-            if not uk_words and len(_SCRIPTS["cyrillic"].findall(text)) >= 60:
+            votes = {_dictionary_vote(w) for w in words} - {None}
+            if len(votes) == 1:  # some words only one language's dictionary knows, none only the other's
+                return votes.pop()
+            if not uk_words and _letter_count("cyrillic", text) >= 60:
                 return "ru"  # Ukrainian without і, ї, є, ґ or a common word in 60 letters is rare (about 1%)
     return None
 

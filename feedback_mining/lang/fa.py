@@ -26,8 +26,11 @@ _NEGATED_STEMS = ("کرد", "شد", "داد", "داش", "دار", "رسید", "�
 def normalise(text: str) -> str:
     """`كتاب ها` -> `کتاب‌ها`, `مي خواهم` -> `می‌خواهم`, `۰۹۱۲` -> `0912`, diacritics dropped."""
     text = _DIACRITICS.sub("", text.translate(_LETTERS))
-    text = _SUFFIX_SPACE.sub(_ZWNJ + r"\1", _PREFIX_SPACE.sub(r"\1" + _ZWNJ, text))
-    return _ZWNJ_LOOSE.sub("", _ZWNJ_REPEATS.sub(_ZWNJ, text))
+    if "می" in text:
+        text = _PREFIX_SPACE.sub(r"\1" + _ZWNJ, text)
+    if "ها" in text or "تر" in text:
+        text = _SUFFIX_SPACE.sub(_ZWNJ + r"\1", text)
+    return _ZWNJ_LOOSE.sub("", _ZWNJ_REPEATS.sub(_ZWNJ, text)) if _ZWNJ in text else text
 
 
 def lemma(word: str) -> str:
