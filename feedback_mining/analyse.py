@@ -23,7 +23,7 @@ from feedback_mining.lang import Language, get_language
 
 _WORD = re.compile(r"\w+")
 _TOKEN_PATTERNS = {"uk": re.compile(r"\w+(?:'\w+)*"), "fa": re.compile(r"\w+(?:\u200c\w+)*")}
-_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
+_APOSTROPHES = ("’", "ʼ", "`")  # Ukrainian apostrophe look-alikes, made "'" (str.replace beats str.translate)
 _EN_CONTRACTION = re.compile(r"n['’]t\b")  # didn't -> did not, can't -> ca not (the lemma table has "ca")
 
 
@@ -34,7 +34,8 @@ def tokenize(text: str, lang: str = "other", keep: str = "") -> list[str]:
     if "n't" in text or "n’t" in text:
         text = _EN_CONTRACTION.sub(" not", text)
     if lang == "uk":
-        text = text.translate(_APOSTROPHES)
+        for apostrophe in _APOSTROPHES:
+            text = text.replace(apostrophe, "'")
     pattern = _TOKEN_PATTERNS.get(lang, _WORD)
     return (_with_separator(pattern, keep) if keep else pattern).findall(text)
 
@@ -134,7 +135,8 @@ def analyse_batch(texts: list[str], lang: str) -> tuple[list[str], list[str]]:
     lemma_text = " ".join(lemmas)
     lemma_list = [part.strip() for part in lemma_text.split(_SEP)]
     if get_language(lang).inner_negation:  # Persian: negation inside and after words, text by text
-        features = [" ".join(mark_negation(part.split(), lang)) for part in lemma_list]
+        features = [" ".join(mark_negation(part.split(), lang)) if " ن" in f" {part}" else part
+                    for part in lemma_list]  # only words starting with ن negate or are negated
     else:
         features = [part.strip() for part in _negation_pattern(lang).sub(_attach, lemma_text).split(_SEP)]
     return lemma_list, features

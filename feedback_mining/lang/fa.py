@@ -11,6 +11,7 @@ from feedback_mining.lang import Language
 _LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ۀ": "ه", "ة": "ه", "ؤ": "و", "إ": "ا", "أ": "ا",
                           **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian digits
                           **{chr(0x0660 + i): str(i) for i in range(10)}})  # Arabic-Indic digits
+_ARABIC_FORMS = re.compile("[" + "".join(map(chr, _LETTERS)) + "]")  # str.translate is slow: use it only if needed
 _DIACRITICS = re.compile(r"[\u064b-\u065f\u0670\u0640]")  # harakat, superscript alef, tatweel
 _ZWNJ = "\u200c"
 _PREFIX_SPACE = re.compile(r"(?<![^\s\u200c])(ن?می)\s+(?=[\u0600-\u06ff])")  # می خواهم -> می‌خواهم
@@ -25,7 +26,7 @@ _NEGATED_STEMS = ("کرد", "شد", "داد", "داش", "دار", "رسید", "�
 
 def normalise(text: str) -> str:
     """`كتاب ها` -> `کتاب‌ها`, `مي خواهم` -> `می‌خواهم`, `۰۹۱۲` -> `0912`, diacritics dropped."""
-    text = _DIACRITICS.sub("", text.translate(_LETTERS))
+    text = _DIACRITICS.sub("", text.translate(_LETTERS) if _ARABIC_FORMS.search(text) else text)
     if "می" in text:
         text = _PREFIX_SPACE.sub(r"\1" + _ZWNJ, text)
     if "ها" in text or "تر" in text:
