@@ -304,18 +304,20 @@ _QUOTE_SCREEN = (r"(?i)\n|>|--|original message|исходное сообщен�
                  r"|(?:от|from|від|از)[^\pL\pN]*:|писал|пише|отправлено с |sent from my |надіслано з |ارسال شده از"
                  r"|с уважением|з повагою|regards|cheers|sincerely|با احترام|با سپاس|ارادتمند")
 # redaction rule -> its own cheap pre-check as an RE2 pattern (`\d` in Python is any decimal digit: \p{Nd})
-_REDACT_SCREENS = {redact_emails: "@", redact_urls: r"www\.|://|WWW\.", redact_cards: r"\p{Nd}{4}",
-                   redact_ibans: r"\p{Nd}{2}", redact_phones: r"\p{Nd}{2}"}
+_DIGIT_PAIR = r"\p{Nd}{2}"  # `\d` in Python is any decimal digit, so \p{Nd} in RE2
+_REDACT_SCREENS = {redact_emails: "@", redact_urls: r"www\.|://|WWW\.", redact_cards: _DIGIT_PAIR,
+                   redact_ibans: _DIGIT_PAIR, redact_phones: _DIGIT_PAIR}
 
 
-def _matches(texts: list[str], pattern: str) -> np.ndarray:
-    """Which texts `pattern` (RE2 syntax) may match, as a boolean array: every text when some cannot be
+def _matches(texts: list[str], *patterns: str) -> dict[str, np.ndarray]:
+    """Pattern (RE2 syntax) -> which texts it may match, as a boolean array; every text when some cannot be
     screened (lone surrogates are not UTF-8)."""
     try:
-        found = pc.match_substring_regex(pa.array(texts, pa.large_string()), pattern)
+        array = pa.array(texts, pa.large_string())
     except (UnicodeEncodeError, pa.ArrowException):
-        return np.ones(len(texts), dtype=bool)
-    return found.to_numpy(zero_copy_only=False).astype(bool)
+        return {pattern: np.ones(len(texts), dtype=bool) for pattern in patterns}
+    return {pattern: pc.match_substring_regex(array, pattern).to_numpy(zero_copy_only=False).astype(bool)
+            for pattern in patterns}
 
 
 def _apply(rule, texts: np.ndarray, rows: np.ndarray) -> None:
@@ -324,7 +326,7 @@ def _apply(rule, texts: np.ndarray, rows: np.ndarray) -> None:
 
 def plain_texts(texts: list[str]) -> np.ndarray:
     """Which texts the cleaning rules before `drop_quoted_reply` would leave unchanged (a conservative test)."""
-    return ~_matches(texts, _NOT_PLAIN) & np.fromiter(
+    return ~_matches(texts, _NOT_PLAIN)[_NOT_PLAIN] & np.fromiter(
         (len(t) <= MAX_CHARS * 5 and _nfkc_stable(t) for t in texts), dtype=bool, count=len(texts))
 
 
@@ -352,10 +354,11 @@ def clean_texts(texts: list[str]) -> list[str]:
     out = np.empty(len(texts), dtype=object)
     out[:] = texts
     _apply(_first_rules, out, ~plain_texts(texts))
-    _apply(drop_quoted_reply, out, _matches(out.tolist(), _QUOTE_SCREEN))
+    _apply(drop_quoted_reply, out, _matches(out.tolist(), _QUOTE_SCREEN)[_QUOTE_SCREEN])
     out[:] = texts = [collapse_whitespace(text) for text in out]
-    for rule, pattern in _REDACT_SCREENS.items():  # placeholders add no digit, @ or ://: one screening suffices
-        _apply(rule, out, _matches(texts, pattern))
+    screens = _matches(texts, *set(_REDACT_SCREENS.values()))  # placeholders add no digit, @ or ://
+    for rule, pattern in _REDACT_SCREENS.items():
+        _apply(rule, out, screens[pattern])
     return [text[:MAX_CHARS] for text in redact_names_in_lines(out.tolist())]
 
 

@@ -22,8 +22,8 @@ from feedback_mining.lang.ru import morph_analyzer
 _SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]+"),
             "cyrillic": re.compile(r"[\u0400-\u04ff]+"), "latin": re.compile(r"[a-zA-Z\u00c0-\u024f]+")}
 _PERSIAN_ONLY = re.compile(r"[پچژگیک]")  # Persian letters, and the Persian forms of yeh and kaf
-_UK_ONLY = re.compile(r"[іїєґ]", re.IGNORECASE)
-_RU_ONLY = re.compile(r"[ыэъё]", re.IGNORECASE)
+_UK_ONLY = re.compile("[ЄІЇєіїҐґ]")  # both cases spelt out: IGNORECASE classes are slower
+_RU_ONLY = re.compile("[ЁЪЫЭъыэёᲆ]")
 # frequent words only one of the two languages has (for short texts without telltale letters)
 _UK_WORDS = frozenset("дякую дуже що це вже як коли чому немає зараз будь ласка добре чекаю чекав треба можна мене "
                       "мені але або щоб ви досі зручно швидко питань посилка посилку рахунок додатку додаток "
@@ -38,7 +38,7 @@ _EN_WORDS = frozenset("the a an and but or so is was were to my me i it its not 
                       "waited hours hour minutes again support help thanks thank please took terrible great".split())
 _FA_WORDS = frozenset("است را شد شدم بود خیلی هم تا اما چرا هست نیست میشه برای این که".split())
 _LATIN_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-_OTHER_CYRILLIC = re.compile(r"[әғқңөұүһўјљњћџѓќѕ]", re.IGNORECASE)  # Kazakh, Belarusian, Serbian, Macedonian
+_OTHER_CYRILLIC = re.compile("[ЃЅЈЉЊЋЌЎЏѓѕјљњћќўџҒғҚқҢңҮүҰұҺһӘәӨө]")  # Kazakh, Belarusian, Serbian, Macedonian
 
 # lingua candidates per script: ours and the neighbours they are most often confused with
 _CANDIDATES = {
