@@ -65,7 +65,9 @@ class Lemmatizer:
     def lemmas(self, words: list[str]) -> list[str]:
         out = list(map(self.cache_.get, words))  # the common case: every word seen before
         if None in out:
-            out = [found if found is not None else self(word) for word, found in zip(words, out)]
+            lemma = self.language.lemma
+            self.cache_.update({word: lemma(word) for word in {w for w, found in zip(words, out) if found is None}})
+            out = list(map(self.cache_.get, words))
         return out
 
 

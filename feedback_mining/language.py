@@ -152,14 +152,20 @@ def normalise_for_language(texts: pd.Series, languages: pd.Series) -> pd.Series:
     return out
 
 
+def as_strings(column: pd.Series) -> list[str]:
+    """A column as Python strings, missing values as "" (without a round trip through pandas' Arrow strings)."""
+    return [value if type(value) is str else "" if pd.isna(value) else str(value) for value in column.tolist()]
+
+
 def detect(frame: pd.DataFrame, text_col: str = "clean_text") -> pd.DataFrame:
     """Add `language` (a given supported code is kept, else detected) and normalise `text_col` by it."""
-    texts = frame[text_col].fillna("").astype(str)
-    given = frame["language"].fillna("").astype(str).str.strip().str.lower() if "language" in frame else \
-        pd.Series("", index=frame.index)
-    keep = given.isin(SUPPORTED + ("other",)) & (texts.str.strip() != "")
-    language = given.where(keep, "")
-    todo = ~keep
-    if todo.any():
-        language[todo] = detect_languages(texts[todo].tolist())
-    return frame.assign(language=language, **{text_col: normalise_for_language(texts, language)})
+    texts = as_strings(frame[text_col])
+    given = as_strings(frame["language"]) if "language" in frame else [""] * len(texts)
+    language = [code.strip().lower() for code in given]
+    known = set(SUPPORTED) | {"other"}
+    todo = [i for i, (text, code) in enumerate(zip(texts, language)) if code not in known or not text.strip()]
+    for i, code in zip(todo, detect_languages([texts[i] for i in todo])):
+        language[i] = code
+    language = pd.Series(language, index=frame.index, dtype=object)
+    return frame.assign(language=language,
+                        **{text_col: normalise_for_language(pd.Series(texts, index=frame.index, dtype=object), language)})
