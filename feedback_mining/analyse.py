@@ -150,4 +150,5 @@ def analyse(frame: pd.DataFrame, text_col: str = "clean_text") -> pd.DataFrame:
     lemmas, features = np.full(len(frame), "", dtype=object), np.full(len(frame), "", dtype=object)
     for lang, rows in frame.groupby(frame["language"].astype(object), sort=False).indices.items():
         lemmas[rows], features[rows] = analyse_batch(texts[rows].tolist(), lang)
-    return frame.assign(lemmas=lemmas, features=features)
+    return frame.assign(lemmas=pd.Series(lemmas, index=frame.index, dtype=object),  # object: no Arrow round trip
+                        features=pd.Series(features, index=frame.index, dtype=object))

@@ -37,6 +37,7 @@ _EN_WORDS = frozenset("the a an and but or so is was were to my me i it its not 
                       "can't don't didn't won't isn't still no yes app order service customer call called waiting "
                       "waited hours hour minutes again support help thanks thank please took terrible great".split())
 _FA_WORDS = frozenset("است را شد شدم بود خیلی هم تا اما چرا هست نیست میشه برای این که".split())
+_NOT_ENGLISH_LETTERS = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # Latin letters with diacritics
 _LATIN_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _OTHER_CYRILLIC = re.compile("[ЃЅЈЉЊЋЌЎЏѓѕјљњћќўџҒғҚқҢңҮүҰұҺһӘәӨө]")  # Kazakh, Belarusian, Serbian, Macedonian
 
@@ -89,6 +90,8 @@ def fast_language(text: str, script: str | None) -> str | None:
         english = sum(w in _EN_WORDS for w in words)
         if english >= 2 and english >= len(words) / 4 or english and len(words) <= 3:
             return "en"
+        if not english and len(_NOT_ENGLISH_LETTERS.findall(text)) >= 2:  # "Çok ilgili bir çalışan."
+            return "other"
     if script == "cyrillic":
         if _OTHER_CYRILLIC.search(text):
             return "other"

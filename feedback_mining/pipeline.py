@@ -82,7 +82,8 @@ def enrich_texts(frame: pd.DataFrame, classifier: ModelClassifier | LexiconClass
     if classifier is not None:
         enriched = classify(enriched, classifier)
     added = [c for c in enriched.columns if c not in frame.columns or c == "language"]
-    out = frame.assign(**{c: enriched[c].to_numpy()[codes] for c in added})
+    copied = {c: enriched[c].to_numpy()[codes] for c in added}
+    out = frame.assign(**{c: pd.Series(v, index=frame.index, dtype=v.dtype) for c, v in copied.items()})
     key = out["clean_text"].str.lower()
     return out.assign(duplicate=key.duplicated() & (key != ""))
 
