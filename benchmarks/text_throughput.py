@@ -1,6 +1,7 @@
 """Throughput of the text stages (clean -> redact -> detect -> lemmatise) against a straightforward spaCy pipeline.
 
     python benchmarks/text_throughput.py [--texts 50000] [--typos 0.1] [--jobs -1] [--models lexicon|DIR]
+                                         [--language ru|uk|fa|en]
 
 The corpus is a week of the built-in example data (comments and tickets in ru, uk, fa, en and others),
 optionally with random typos in a share of the words so the vocabulary, and so the lemma-cache misses,
@@ -32,8 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from feedback_mining.analyse import tokenize  # noqa: E402
 from feedback_mining.classify import load_classifier  # noqa: E402
+from feedback_mining.clean import clean_texts  # noqa: E402
 from feedback_mining.example import make_example  # noqa: E402
 from feedback_mining.lang.ru import morph_analyzer  # noqa: E402
+from feedback_mining.language import detect_languages  # noqa: E402
 from feedback_mining.pipeline import PARALLEL_MIN_TEXTS, enrich_in_chunks  # noqa: E402
 
 
@@ -53,6 +56,14 @@ def week_of_texts(n: int, typo_rate: float, seed: int = 1) -> pd.DataFrame:
     if typo_rate:
         texts = texts.map(lambda t: " ".join(typo(w) for w in t.split(" ")))
     return pd.DataFrame({"text": texts})
+
+
+def one_language_week(n: int, typo_rate: float, language: str) -> pd.DataFrame:
+    """About n texts of one language: a larger mixed week, filtered by our own detector (not timed)."""
+    pool = week_of_texts(n * 4, typo_rate)
+    detected = np.array(detect_languages(clean_texts(pool["text"].tolist())))
+    mine = pool[detected == language]
+    return mine.sample(min(n, len(mine)), random_state=1).sort_index().reset_index(drop=True)  # comments and tickets
 
 
 def peak_rss_mib() -> float:
@@ -169,12 +180,15 @@ def main(argv=None) -> None:
     parser.add_argument("--jobs", type=int, default=-1, help="processes for our text stages")
     parser.add_argument("--models", default=None, help="`lexicon` for the term files alone, a model directory, "
                                                       "or nothing for the shipped models")
+    parser.add_argument("--language", choices=["ru", "uk", "fa", "en"],
+                        help="a week of this language alone (texts our detector assigns it, picked before timing)")
     parser.add_argument("--baseline-only", help=argparse.SUPPRESS)  # internal: the default-install subprocess
     args = parser.parse_args(argv)
     if args.baseline_only:
         return baseline_only(args.baseline_only)
 
-    frame = week_of_texts(args.texts, args.typos)
+    frame = week_of_texts(args.texts, args.typos) if not args.language else \
+        one_language_week(args.texts, args.typos, args.language)
     words = frame["text"].str.lower().str.findall(r"\w+").explode()
     print(f"corpus: {len(frame):,} texts, {len(words):,} words, {words.nunique():,} distinct word forms, "
           f"{frame['text'].duplicated().mean():.1%} repeated texts, typo rate {args.typos:.0%}")

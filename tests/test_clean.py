@@ -3,7 +3,8 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from feedback_mining.clean import PLACEHOLDERS, clean_text, drop_quoted_reply, html_to_text
+from feedback_mining.clean import (PLACEHOLDERS, clean_text, clean_texts, drop_quoted_reply, html_to_text, plain_texts,
+                                   redact_names, redact_names_in_lines)
 
 CLEAN_CASES = [
     ("<p>Hi&nbsp;<b>there</b></p><script>alert(1)</script>", "Hi there"),
@@ -111,3 +112,33 @@ def test_prices_and_order_numbers_stay(number):
 
 def test_html_with_broken_markup_does_not_crash():
     assert "text" in html_to_text("<div><p>text</div></span><<>>")
+
+
+# pieces that trigger every rule, and the characters around which screens and rules could disagree
+PIECES = ["Привет", "Сергей", "Иванов", "Олена Петренко", "Sarah", "Mark", "زهرا", " ", "\n", "\r\n", "\t", "От:", "from :",
+          "--", "-- ", "Regards,", "С уважением,", "написал(а):", "> q", "wrote:", "Sent from my iPhone",
+          "4111 1111 1111 1111", "1234 5678 9012 3456", "+7 916 123-45-67", "0912 345 6789", "a@b.co", "www.x.com/a?t=1",
+          "http://y", "UA21 3223 1300 0002 6007 2335 6600 1", "۱۲۳", "١٢", "１２", "№5", "&amp;", "&lt;NAME&gt;",
+          "<b>x</b>", "<br>", "<script>x</script>", "ÐŸÑ€Ð¸", "Ïðèâåò", "\u200b", "\u202e", "\x00", "ﬁ", "😀", "\u2028",
+          "\xa0", "१२३४", "\ud800", "a", "1"]
+
+
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join), max_size=12))
+def test_the_batch_path_cleans_exactly_like_the_text_by_text_rules(texts):
+    assert clean_texts(texts) == [clean_text(text) for text in texts]
+
+
+@given(st.lists(st.text(max_size=60), max_size=8))
+def test_the_batch_path_agrees_on_any_text(texts):
+    assert clean_texts(texts) == [clean_text(text) for text in texts]
+
+
+def test_only_texts_the_first_rules_leave_alone_count_as_plain():
+    texts = ["Всё хорошо, заказ №12", "a<b>b</b>", "x &amp; y", "a\x00b", "ÐŸÑ€Ð¸", "ＡＢＣ", "۱۲", "ok\r\nok"]
+    assert plain_texts(texts).tolist() == [True] + [False] * 7
+
+
+def test_names_are_redacted_alike_one_line_at_a_time_or_together():
+    lines = ["Спасибо, Сергей Иванов", "Thanks Sarah", "Москва и Вера", "سلام، زهرا هستم", "", "<NAME> Smith"]
+    assert redact_names_in_lines(lines) == [redact_names(line) for line in lines]
+    assert redact_names_in_lines(["two\nlines Sarah"]) == ["two\nlines <NAME>"]

@@ -111,3 +111,18 @@ def test_text_warnings_are_counted_in_run_json(week, config):
     warnings = run_job(config, frames=week).manifest["texts"]["warnings"]
     assert warnings["longer_than_20000_chars (cut)"] == 1
     assert warnings["control_or_bidi_characters (removed)"] == 1
+
+
+def test_repeated_texts_are_enriched_once_and_flagged_after_the_first():
+    from feedback_mining.classify import load_classifier
+    from feedback_mining.pipeline import enrich_texts
+    texts = ["Долго ждал ответа", "Долго ждал ответа", "долго ждал ответа", "Thanks!", "Долго ждал ответа", ""]
+    frame = pd.DataFrame({"text": texts, "language": ["", "", "", "", "uk", ""]}, index=[10, 11, 12, 13, 14, 15])
+    out = enrich_texts(frame, load_classifier("lexicon"), "text")
+    assert out.index.tolist() == frame.index.tolist() and out["text"].tolist() == texts
+    assert out["language"].tolist() == ["ru", "ru", "ru", "en", "uk", "und"]  # a given language is its own text
+    assert out["duplicate"].tolist() == [False, True, True, False, True, False]  # same clean text, any case
+    single = [enrich_texts(frame.iloc[[i]], load_classifier("lexicon"), "text").iloc[0] for i in range(len(frame))]
+    same = lambda a, b: a == b or (pd.isna(a) and pd.isna(b))  # noqa: E731
+    for column in ("clean_text", "lemmas", "features", "sentiment", "effort_estimate"):
+        assert all(map(same, out[column], [row[column] for row in single])), column

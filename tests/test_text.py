@@ -3,7 +3,9 @@
 import pandas as pd
 import pytest
 
-from feedback_mining.analyse import analyse_text, mark_negation, tokenize
+from hypothesis import given, strategies as st
+
+from feedback_mining.analyse import analyse, analyse_batch, analyse_text, mark_negation, tokenize
 from feedback_mining.lang.fa import normalise as normalise_persian
 from feedback_mining.language import detect, detect_language
 
@@ -34,6 +36,12 @@ LANGUAGE_CASES = [
     ("Merci beaucoup pour votre aide", "other"),
     ("Çok yavaş teslimat", "other"),  # Turkish
     ("приложение crash-ится постоянно", "ru"),  # mixed scripts: Cyrillic dominates
+    ("Вопрос решили за один звонок.", "ru"),  # no telltale letter: words only the Russian dictionary knows
+    ("Загалом нормально.", "uk"),  # ... only the Ukrainian one
+    ("Огидно.", "uk"),
+    ("Проблема так и не решена.", "ru"),
+    ("Çok ilgili bir çalışan.", "other"),  # Latin with diacritics and no English word
+    ("Café was great, thanks", "en"),
 ]
 
 
@@ -125,3 +133,26 @@ def test_persian_negation(text, features):
 ])
 def test_without_and_no_negate_the_next_word(text, lang, features):
     assert analyse_text(text, lang)[1] == features
+
+
+TOKENS = {"ru": ["не", "ни", "без", "небо", "очень", "удобно", "ждали", "Очереди", ".", ",", "5", "ё"],
+          "uk": ["не", "ні", "без", "кур’єр", "кур'єра", "чекали", "черзі", "!"],
+          "en": ["not", "never", "no", "cannot", "didn't", "wait", "easy", "nothing", "."],
+          "fa": ["نه", "نمیشه", "نیستم", "راضی", "خوب", "نرسید", "کتاب‌ها", "می خواهم", "نان"],
+          "other": ["не", "not", "نه", "no", "x", "Y"]}
+
+
+@given(st.sampled_from(sorted(TOKENS)).flatmap(lambda lang: st.tuples(st.just(lang), st.lists(
+    st.lists(st.sampled_from(TOKENS[lang] + [" ", "  ", "\x01"]), max_size=7).map(" ".join), max_size=10))))
+def test_a_batch_is_analysed_exactly_like_its_texts_one_by_one(case):
+    lang, texts = case
+    lemmas, features = analyse_batch(texts, lang)
+    assert list(zip(lemmas, features)) == [analyse_text(text, lang) for text in texts]
+
+
+def test_analyse_fills_each_row_from_its_own_language():
+    frame = pd.DataFrame({"clean_text": ["не удобно", "not easy", "راضی نیستم", "не удобно"],
+                          "language": ["ru", "en", "fa", "uk"]})
+    out = analyse(frame)
+    assert out["features"].tolist() == ["не_удобно", "not_easy", "نه_راضی", "не_удобно"]
+    assert out["lemmas"].tolist()[:2] == ["не удобно", "not easy"]
