@@ -91,8 +91,10 @@ def time_ours(frame: pd.DataFrame, jobs: int, models=None, classify: bool = True
     warm = pd.DataFrame({"text": ["ok", "ок", "добре", "خوب", "gut"] * (PARALLEL_MIN_TEXTS // 5)})
     enrich_in_chunks(warm, classifier, 20_000, n_jobs=jobs)
     startup = time.perf_counter() - start
+    keep = ["clean_text", "language", "lemmas", "features", "duplicate",  # the input text stays behind, as in `run`
+            *(["sentiment", "pain_points", "effort_estimate"] if classify else [])]
     start = time.perf_counter()
-    out = enrich_in_chunks(frame, classifier, 20_000, n_jobs=jobs)
+    out = enrich_in_chunks(frame, classifier, 20_000, n_jobs=jobs, keep=keep)
     return startup, time.perf_counter() - start, out
 
 

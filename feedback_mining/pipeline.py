@@ -15,7 +15,6 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 
@@ -90,12 +89,13 @@ def enrich_texts(frame: pd.DataFrame, classifier: ModelClassifier | LexiconClass
 
 def mark_duplicates(frame: pd.DataFrame, seen: set[int]) -> pd.DataFrame:
     """Add `duplicate`: the same cleaned text (case-insensitive) already appeared in this or an earlier chunk.
-    Texts are remembered by a 64-bit hash (a false match needs about four billion distinct texts)."""
-    key = frame["clean_text"].astype(object).str.lower()
-    hashes = pd.util.hash_pandas_object(key, index=False).to_numpy()
-    earlier = np.fromiter((h in seen for h in hashes.tolist()), dtype=bool, count=len(hashes))
-    seen.update(hashes.tolist())
-    return frame.assign(duplicate=(earlier | pd.Series(hashes).duplicated().to_numpy()) & (key != "").to_numpy())
+    Texts are remembered by Python's 64-bit string hash, stable within this process, the only one that asks."""
+    flags = []
+    for text in frame["clean_text"].tolist():
+        key = hash(text.lower())
+        flags.append(bool(text) and key in seen)
+        seen.add(key)
+    return frame.assign(duplicate=flags)
 
 
 PARALLEL_MIN_TEXTS = 10_000  # below this, starting worker processes (about 2 s) costs more than it saves
