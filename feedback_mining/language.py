@@ -16,6 +16,7 @@ from functools import lru_cache
 import pandas as pd
 
 from feedback_mining.lang import IDENTITY, SUPPORTED, get_language
+from feedback_mining.lang.en import lemma_table
 from feedback_mining.lang.fa import normalise as fa_letters
 from feedback_mining.lang.ru import morph_analyzer
 
@@ -37,6 +38,7 @@ _EN_WORDS = frozenset("the a an and but or so is was were to my me i it its not 
                       "can't don't didn't won't isn't still no yes app order service customer call called waiting "
                       "waited hours hour minutes again support help thanks thank please took terrible great".split())
 _FA_WORDS = frozenset("است را شد شدم بود خیلی هم تا اما چرا هست نیست میشه برای این که".split())
+_PLACEHOLDER = re.compile(r"<(?:EMAIL|URL|CARD|IBAN|PHONE|NAME)>")  # redaction's, in no language
 _NOT_ENGLISH_LETTERS = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # Latin letters with diacritics
 _LATIN_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _OTHER_CYRILLIC = re.compile("[ЃЅЈЉЊЋЌЎЏѓѕјљњћќўџҒғҚқҢңҮүҰұҺһӘәӨө]")  # Kazakh, Belarusian, Serbian, Macedonian
@@ -66,6 +68,11 @@ def dominant_script(text: str) -> str | None:
     return max(counts, key=counts.get)
 
 
+def english_form(word: str) -> str | None:
+    """The lemma of an English word form spaCy's lookup table lists (`staff`, `helpful`), else None."""
+    return lemma_table().get(word)
+
+
 _VOTES: dict[str, str | None] = {}
 
 
@@ -86,10 +93,12 @@ def fast_language(text: str, script: str | None) -> str | None:
     if script == "arabic" and (_PERSIAN_ONLY.search(text) or not _FA_WORDS.isdisjoint(fa_letters(text).split())):
         return "fa"
     if script == "latin":
-        words = _LATIN_WORD.findall(text.lower())
+        words = _LATIN_WORD.findall(_PLACEHOLDER.sub(" ", text).lower() if "<" in text else text.lower())
         english = sum(w in _EN_WORDS for w in words)
         if english >= 2 and english >= len(words) / 4 or english and len(words) <= 3:
             return "en"
+        if english and english + sum(english_form(w) is not None for w in words if w not in _EN_WORDS) >= len(words) / 2:
+            return "en"  # "Polite and helpful staff.": most words are English word forms (spaCy's lemma table)
         if not english and len(_NOT_ENGLISH_LETTERS.findall(text)) >= 2:  # "Çok ilgili bir çalışan."
             return "other"
     if script == "cyrillic":

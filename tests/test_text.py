@@ -42,6 +42,8 @@ LANGUAGE_CASES = [
     ("Проблема так и не решена.", "ru"),
     ("Çok ilgili bir çalışan.", "other"),  # Latin with diacritics and no English word
     ("Café was great, thanks", "en"),
+    ("Polite and helpful staff.", "en"),  # few function words, but English word forms
+    ("Thanks, <NAME> <NAME> <NAME> <NAME>", "en"),  # placeholders are no language's words
 ]
 
 
