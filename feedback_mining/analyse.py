@@ -115,14 +115,15 @@ _SEP = "\x01"  # joins a batch's texts into one string; cleaning removes control
 
 @lru_cache(maxsize=None)
 def _negation_pattern(lang: str) -> re.Pattern:
-    """`mark_negation` as one substitution over space-joined lemmas: a run of negators attaches its last one to
-    the next word, and is dropped before a text boundary or the end (for languages without inner negation)."""
+    """`mark_negation` as one substitution over " " + space-joined lemmas: a run of negators attaches its last
+    one to the next word, and is dropped before a text boundary or the end (for languages without inner
+    negation). The leading space makes the regex engine jump from space to space."""
     negators = "|".join(map(re.escape, sorted(get_language(lang).negators, key=len, reverse=True)))
-    return re.compile(rf"(?<![^ ])(?:(?:{negators}) )*({negators})(?: ([^ {_SEP}]+)| (?={_SEP})|$)")
+    return re.compile(rf" (?:(?:{negators}) )*({negators})(?: ([^ {_SEP}]+)|( )(?={_SEP})|$)")
 
 
 def _attach(match: re.Match) -> str:
-    return f"{match[1]}_{match[2]}" if match[2] is not None else ""
+    return f" {match[1]}_{match[2]}" if match[2] is not None else match[3] or ""
 
 
 def analyse_batch(texts: list[str], lang: str) -> tuple[list[str], list[str]]:
@@ -140,7 +141,8 @@ def analyse_batch(texts: list[str], lang: str) -> tuple[list[str], list[str]]:
         features = [" ".join(mark_negation(part.split(), lang)) if " ن" in f" {part}" else part
                     for part in lemma_list]  # only words starting with ن negate or are negated
     else:
-        features = [part.strip() for part in _negation_pattern(lang).sub(_attach, lemma_text).split(_SEP)]
+        marked = _negation_pattern(lang).sub(_attach, " " + lemma_text)[1:]
+        features = [part.strip() for part in marked.split(_SEP)]
     return lemma_list, features
 
 
