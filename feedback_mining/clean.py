@@ -258,7 +258,8 @@ def _swap_names(pattern: re.Pattern, text: str) -> str:
     words = parts[1::2]
     if _NOT_NAMES.issuperset(words):  # the common case: no candidate, or only known non-names
         return text
-    parts[1::2] = ["<NAME>" if word in _NAMES or _is_person_name(word) else word for word in words]
+    parts[1::2] = ["<NAME>" if word in _NAMES or word not in _NOT_NAMES and _is_person_name(word) else word
+                   for word in words]
     return "".join(parts)
 
 
