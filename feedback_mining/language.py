@@ -97,7 +97,8 @@ def fast_language(text: str, script: str | None) -> str | None:
         english = sum(w in _EN_WORDS for w in words)
         if english >= 2 and english >= len(words) / 4 or english and len(words) <= 3:
             return "en"
-        if english and english + sum(english_form(w) is not None for w in words if w not in _EN_WORDS) >= len(words) / 2:
+        forms = english and sum(english_form(w) is not None for w in words if w not in _EN_WORDS)
+        if english and english + forms >= len(words) / 2:
             return "en"  # "Polite and helpful staff.": most words are English word forms (spaCy's lemma table)
         if not english and len(_NOT_ENGLISH_LETTERS.findall(text)) >= 2:  # "Çok ilgili bir çalışan."
             return "other"
@@ -179,5 +180,5 @@ def detect(frame: pd.DataFrame, text_col: str = "clean_text") -> pd.DataFrame:
     for i, code in zip(todo, detect_languages([texts[i] for i in todo])):
         language[i] = code
     language = pd.Series(language, index=frame.index, dtype=object)
-    return frame.assign(language=language,
-                        **{text_col: normalise_for_language(pd.Series(texts, index=frame.index, dtype=object), language)})
+    texts = pd.Series(texts, index=frame.index, dtype=object)
+    return frame.assign(language=language, **{text_col: normalise_for_language(texts, language)})

@@ -1,10 +1,19 @@
 """Cleaning and redaction rules, one table of cases each (input, expected)."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from feedback_mining.clean import (PLACEHOLDERS, clean_text, clean_texts, drop_quoted_reply, html_to_text, plain_texts,
-                                   redact_names, redact_names_in_lines)
+from feedback_mining.clean import (
+    PLACEHOLDERS,
+    clean_text,
+    clean_texts,
+    drop_quoted_reply,
+    html_to_text,
+    plain_texts,
+    redact_names,
+    redact_names_in_lines,
+)
 
 CLEAN_CASES = [
     ("<p>Hi&nbsp;<b>there</b></p><script>alert(1)</script>", "Hi there"),
@@ -115,9 +124,11 @@ def test_html_with_broken_markup_does_not_crash():
 
 
 # pieces that trigger every rule, and the characters around which screens and rules could disagree
-PIECES = ["Привет", "Сергей", "Иванов", "Олена Петренко", "Sarah", "Mark", "زهرا", " ", "\n", "\r\n", "\t", "От:", "from :",
+PIECES = ["Привет", "Сергей", "Иванов", "Олена Петренко", "Sarah", "Mark", "زهرا", " ", "\n", "\r\n", "\t", "От:",
+          "from :",
           "--", "-- ", "Regards,", "С уважением,", "написал(а):", "> q", "wrote:", "Sent from my iPhone",
-          "4111 1111 1111 1111", "1234 5678 9012 3456", "+7 916 123-45-67", "0912 345 6789", "a@b.co", "www.x.com/a?t=1",
+          "4111 1111 1111 1111", "1234 5678 9012 3456", "+7 916 123-45-67", "0912 345 6789", "a@b.co",
+          "www.x.com/a?t=1",
           "http://y", "UA21 3223 1300 0002 6007 2335 6600 1", "۱۲۳", "١٢", "１２", "№5", "&amp;", "&lt;NAME&gt;",
           "<b>x</b>", "<br>", "<script>x</script>", "ÐŸÑ€Ð¸", "Ïðèâåò", "\u200b", "\u202e", "\x00", "ﬁ", "😀", "\u2028",
           "\xa0", "१२३४", "\ud800", "a", "1"]

@@ -2,8 +2,8 @@
 
 import pandas as pd
 import pytest
-
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedback_mining.analyse import analyse, analyse_batch, analyse_text, mark_negation, tokenize
 from feedback_mining.lang.fa import normalise as normalise_persian
