@@ -364,10 +364,9 @@ def clean_texts(texts: list[str]) -> list[str]:
 
 
 def clean(frame: pd.DataFrame, text_col: str = "text") -> pd.DataFrame:
-    """Add `clean_text` (cleaned, redacted) and `duplicate` (same clean text seen earlier) to a frame."""
-    cleaned = pd.Series(clean_texts(frame[text_col].fillna("").astype(str).tolist()), index=frame.index, dtype=object)
-    key = cleaned.str.lower()
-    return frame.assign(clean_text=cleaned, duplicate=key.duplicated() & (key != ""))
+    """Add `clean_text` (cleaned, redacted); `pipeline.enrich_texts` flags the duplicates among them."""
+    return frame.assign(clean_text=pd.Series(clean_texts(frame[text_col].fillna("").astype(str).tolist()),
+                                             index=frame.index, dtype=object))
 
 
 def count_redactions(texts: pd.Series) -> dict[str, int]:

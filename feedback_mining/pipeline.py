@@ -15,6 +15,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 
@@ -73,15 +74,14 @@ def enrich_texts(frame: pd.DataFrame, classifier: ModelClassifier | LexiconClass
     """The text stages on one chunk: adds `clean_text, language, lemmas, features, duplicate` and, unless
     `classifier` is None, the classifier columns. Each distinct (text, given language) is processed once and
     its results are copied to its repeats (bots and copy-paste: about one text in eight in a week)."""
-    given = frame["language"].fillna("").astype(str) if "language" in frame else ""
-    codes, _ = pd.factorize(frame[text_col].fillna("").astype(str) + "\x00" + given)
-    first = pd.Series(range(len(codes))).groupby(codes, sort=False).first().to_numpy() if len(codes) else codes
-    distinct = frame.iloc[first]
-    enriched = distinct.pipe(clean, text_col=text_col).pipe(detect).pipe(analyse)
+    read = [text_col, *(["language"] if "language" in frame else [])]  # all the stages read of the input
+    key = frame[text_col].fillna("").astype(str)
+    codes, _ = pd.factorize(key + "\x00" + frame["language"].fillna("").astype(str) if "language" in frame else key)
+    _, first = np.unique(codes, return_index=True)  # codes number the distinct values in order of appearance
+    enriched = frame.iloc[first][read].pipe(clean, text_col=text_col).pipe(detect).pipe(analyse)
     if classifier is not None:
         enriched = classify(enriched, classifier)
-    added = [c for c in enriched.columns if c not in frame.columns or c == "language"]
-    copied = {c: enriched[c].to_numpy()[codes] for c in added}
+    copied = {c: enriched[c].to_numpy()[codes] for c in enriched.columns if c != text_col}  # fresh, even if present
     out = frame.assign(**{c: pd.Series(v, index=frame.index, dtype=v.dtype) for c, v in copied.items()})
     key = out["clean_text"].str.lower()
     return out.assign(duplicate=key.duplicated() & (key != ""))

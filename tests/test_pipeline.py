@@ -126,3 +126,11 @@ def test_repeated_texts_are_enriched_once_and_flagged_after_the_first():
     same = lambda a, b: a == b or (pd.isna(a) and pd.isna(b))  # noqa: E731
     for column in ("clean_text", "lemmas", "features", "sentiment", "effort_estimate"):
         assert all(map(same, out[column], [row[column] for row in single])), column
+
+
+def test_enriching_an_enriched_table_refreshes_its_columns():
+    from feedback_mining.pipeline import enrich_texts
+    frame = pd.DataFrame({"text": ["Не удобно"], "clean_text": ["stale"], "lemmas": ["stale"], "ticket_id": ["T1"]})
+    out = enrich_texts(frame, None, "text")
+    assert out[["clean_text", "lemmas", "features", "ticket_id"]].iloc[0].tolist() == [
+        "Не удобно", "не удобно", "не_удобно", "T1"]
