@@ -293,9 +293,9 @@ def clean_text(text: str) -> str:
 
 # ---------------------------------------------------------------- the batch path
 # Most texts are plain: no markup or entities, control characters, mojibake, Persian digits or non-NFKC forms,
-# so the first cleaning rules leave them as they are. A batch's plain texts skip those rules, and each later
+# so the first cleaning rules leave them as they are and only the other texts go through those. Each later
 # rule runs only on the texts that a vectorised screen (pyarrow's RE2 kernels, one pass over the batch) says
-# it could change. Other texts take `clean_text`, the reference; tests check that both paths agree.
+# it could change. `clean_text` stays the text-by-text reference; tests check that both give the same.
 
 _NOT_PLAIN = (r"[<&\x00-\x08\x0b-\x1f\x7f-\x9f\x{200b}\x{200e}\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2069}"
               r"\x{feff}\x{fffe}\x{fffd}\x{660}-\x{669}\x{6f0}-\x{6f9}]"  # HTML, control, Arabic digits
@@ -304,7 +304,7 @@ _NOT_PLAIN = (r"[<&\x00-\x08\x0b-\x1f\x7f-\x9f\x{200b}\x{200e}\x{200f}\x{202a}-\
 _QUOTE_SCREEN = (r"(?i)\n|>|--|original message|исходное сообщение|пересылаемое сообщение|forwarded message|wrote:"
                  r"|(?:от|from|від|از)[^\pL\pN]*:|писал|пише|отправлено с |sent from my |надіслано з |ارسال شده از"
                  r"|с уважением|з повагою|regards|cheers|sincerely|با احترام|با سپاس|ارادتمند")
-# redaction rule -> its own cheap pre-check as an RE2 pattern (`\d` in Python is any decimal digit: \p{Nd})
+# redaction rule -> an RE2 pattern at least as wide as the rule's own pre-check
 _DIGIT_PAIR = r"\p{Nd}{2}"  # `\d` in Python is any decimal digit, so \p{Nd} in RE2
 _REDACT_SCREENS = {redact_emails: "@", redact_urls: r"www\.|://|WWW\.", redact_cards: _DIGIT_PAIR,
                    redact_ibans: _DIGIT_PAIR, redact_phones: _DIGIT_PAIR}

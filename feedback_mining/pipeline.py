@@ -83,8 +83,8 @@ def enrich_texts(frame: pd.DataFrame, classifier: ModelClassifier | LexiconClass
         enriched = classify(enriched, classifier)
     copied = {c: enriched[c].to_numpy()[codes] for c in enriched.columns if c != text_col}  # fresh, even if present
     out = frame.assign(**{c: pd.Series(v, index=frame.index, dtype=v.dtype) for c, v in copied.items()})
-    key = out["clean_text"].str.lower()
-    return out.assign(duplicate=key.duplicated() & (key != ""))
+    lowered = out["clean_text"].str.lower()
+    return out.assign(duplicate=lowered.duplicated() & (lowered != ""))
 
 
 def mark_duplicates(frame: pd.DataFrame, seen: set[int]) -> pd.DataFrame:
