@@ -97,8 +97,8 @@ def fast_language(text: str, script: str | None) -> str | None:
         english = sum(w in _EN_WORDS for w in words)
         if english >= 2 and english >= len(words) / 4 or english and len(words) <= 3:
             return "en"
-        forms = english and sum(english_form(w) is not None for w in words if w not in _EN_WORDS)
-        if english and english + forms >= len(words) / 2:
+        if english and english + sum(english_form(w) is not None for w in words if w not in _EN_WORDS) \
+                >= len(words) / 2:
             return "en"  # "Polite and helpful staff.": most words are English word forms (spaCy's lemma table)
         if not english and len(_NOT_ENGLISH_LETTERS.findall(text)) >= 2:  # "Çok ilgili bir çalışan."
             return "other"
