@@ -1,54 +1,148 @@
-"""Model cards in Markdown, from the JSON card `train` writes beside each model file."""
+"""Model cards in Markdown, from the JSON card `train` writes beside each model file.
+
+Real text the model never saw comes first (validation sources, leave-one-source-out), then the held-out split
+of every trained source, then how the model was built. `readme_table` is the README's model table, from cards.
+"""
 
 from __future__ import annotations
+
+LANGUAGES = ("ru", "uk", "fa", "en")
 
 
 def _table(rows: list[list], header: list[str]) -> list[str]:
     return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + \
-        ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
+        ["| " + " | ".join("" if v is None else _fmt(v) for v in row) + " |" for row in rows]
 
 
-def _metric_rows(result: dict, keys: list[str]) -> list[list]:
-    return [[name, *(values.get(k) for k in keys)] for name, values in result.items()]
+def _fmt(value) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _score(task: str, m: dict):
+    return m.get("mae") if task == "effort" and "macro_f1" not in m else m.get("macro_f1")
+
+
+def _unseen_rows(task: str, metrics: dict) -> list[list]:
+    """One row per evaluation on real text never trained on: validation sources, then each left-out source."""
+    rows = [[name, "validation only, never trained on", m] for name, m in metrics.get("validation", {}).items()]
+    rows += [[name, "trained without it (leave-one-source-out)", c["on_source"]]
+             for name, c in metrics.get("cross_domain", {}).items()]
+    return [[name, how, m["n"], _score(task, m), m.get("neutral_as_negative"),
+             *(m["per_language"].get(lang, {}).get("macro_f1") for lang in LANGUAGES)] for name, how, m in rows]
+
+
+def _held_out_rows(task: str, metrics: dict) -> list[list]:
+    return [[name, m["n"], _score(task, m), m.get("neutral_as_negative"),
+             *(m["per_language"].get(lang, {}).get("macro_f1") for lang in LANGUAGES)]
+            for name, m in metrics["held_out"].items()]
+
+
+def _per_class(result: dict) -> list[str]:
+    return _table([[k, v["precision"], v["recall"], v["f1"], v["support"]] for k, v in result["per_class"].items()],
+                  ["class", "precision", "recall", "f1", "support"])
 
 
 def render_card(card: dict) -> str:
-    """The Markdown model card: what, how trained, on which data, how well (held out), with which libraries."""
-    held, base = card["metrics"]["held_out"], card["metrics"]["baseline_held_out"]
-    lang_keys = ["n", "mae", "macro_f1"] if card["task"] == "effort" else ["n", "macro_f1"]
-    lines = [f"# Model card: {card['task']} ({card['model']})", "",
+    """The Markdown model card: what, trained how and on what, how well on text it never saw."""
+    task, metrics = card["task"], card["metrics"]
+    metric = "bin macro-F1" if task == "effort" else "macro-F1"
+    lines = [f"# Model card: {task} ({card['model']})", "",
              (f"- artefact: `{card['artefact']['file']}` sha256 `{card['artefact']['sha256']}` "
-             f"({card['artefact']['size_bytes'] / 1e6:.1f} MB), version `{card['artefact']['version']}`"),
+              f"({card['artefact']['size_bytes'] / 1e6:.2f} MB), version `{card['artefact']['version']}`"),
              f"- trained: {card['date']} with `{card['training_command']}`",
-             (f"- held-out split: {card['held_out']['rule']}; {card['held_out']['training_rows']} training rows, "
-             f"{card['held_out']['held_out_rows']} held out"), "",
-             "## Data", *_table([[d["path"], d["rows"], f"`{d['sha256']}`"] for d in card["data"]],
-                                ["file", "rows", "sha256"])]
-    if card.get("banking77"):
-        b = card["banking77"]
-        lines += ["", (f"BANKING77 `{b['path']}` (sha256 `{b['sha256']}`): {b['rows_used']} of {b['rows_read']} queries "
-                  f"used through `{b['mapping']}` ({b['intents']}), English pain points only.")]
-    lines += ["", "## Held-out metrics", "",
-              f"macro-F1 **{held['macro_f1']}** (baseline TF-IDF + {'ridge' if card['task'] == 'effort' else 'LR'}: "
-              f"{base['macro_f1']})" + (f"; MAE **{held['mae']}** (baseline {base['mae']})" if "mae" in held else ""),
-              "", "### Per language", *_table(_metric_rows(held["per_language"], lang_keys), ["language", *lang_keys]),
-              "", "### Per class", *_table(_metric_rows(held["per_class"], ["precision", "recall", "f1", "support"]),
-                                           ["class", "precision", "recall", "f1", "support"])]
-    if held.get("calibration"):
-        lines += ["", "Calibration: " + ", ".join(f"{k} {v}" for k, v in held["calibration"].items())]
-    effect = card["metrics"].get("banking77_effect")
-    if effect:
-        lines += ["", "### BANKING77's effect (same split, same regularisation)",
-                  *_table([[k, v["macro_f1"], v["en_macro_f1"]] for k, v in effect.items()],
-                          ["training rows", "macro-F1", "English macro-F1"])]
+             (f"- split: {card['held_out']['rule']}; {card['held_out']['training_rows']} training rows, "
+              f"{card['held_out']['held_out_rows']} held out, {card['held_out'].get('validation_rows', 0)} "
+              "validation only"), ""]
+    unseen = _unseen_rows(task, metrics)
+    if unseen:
+        lines += ["## On real text it never saw", "",
+                  *_table(unseen, ["source", "how", "n", metric, "neutral called negative", *LANGUAGES]), ""]
+        for name, c in metrics.get("cross_domain", {}).items():
+            if task == "pain_points":
+                lines += [f"Per class on `{name}`, by a model trained without it:", "", *_per_class(c["on_source"]), ""]
+            if "ours_held_out" in c:
+                lines += [f"Without `{name}`, our held-out {metric} is {_fmt(_score(task, c['ours_held_out']))} "
+                          f"(with it: {_fmt(_score(task, metrics['held_out'].get(_own(card), {})))}).", ""]
+    lines += ["## Held-out rows of each trained source", "",
+              *_table(_held_out_rows(task, metrics), ["source", "n", metric, "neutral called negative", *LANGUAGES])]
+    own = metrics["held_out"].get(_own(card))
+    base = metrics.get("baseline_held_out")
+    if own and base:
+        lines += ["", f"On `{_own(card)}`: {metric} **{_fmt(_score(task, own))}**, baseline TF-IDF + "
+                      f"{'ridge' if task == 'effort' else 'LR'} {_fmt(_score(task, base))}"
+                  + (f"; MAE {_fmt(own['mae'])} (baseline {_fmt(base['mae'])})" if "mae" in own else ""), "",
+                  *_per_class(own)]
+        if own.get("calibration"):
+            lines += ["", "Calibration: " + ", ".join(f"{k} {v}" for k, v in own["calibration"].items())]
+        if own.get("low_confidence"):
+            lc = own["low_confidence"]
+            lines += [f"Low confidence (< {lc['threshold']}): {lc['share']:.1%} of predictions, accuracy "
+                      f"{_fmt(lc['accuracy_low'])} against {_fmt(lc['accuracy_rest'])} for the rest."]
+    if metrics.get("effort_by_sentiment"):
+        lines += ["", "## Estimated effort by sentiment (rows never trained on)", "",
+                  *_table([[src, label, v["n"], v["estimated"], v.get("true")]
+                           for src, by in metrics["effort_by_sentiment"].items() for label, v in by.items()],
+                          ["source", "sentiment", "n", "mean estimated effort", "mean labelled effort"])]
+    lines += ["", "## Data", *_table([[d["source"], d["path"], d["rows"], f"`{d['sha256']}`"] for d in card["data"]],
+                                     ["source", "file", "rows", "sha256"])]
+    lines += ["", *_table([[s["name"], ", ".join(s["languages"]), "ours" if s["own"] else "real",
+                            "validation only" if s["validation"] else s["part"], s["weight"]] for s in card["sources"]],
+                          ["source", "languages", "kind", "trains", "row weight"])]
+    for m in card.get("mappings", []):
+        lines += ["", f"`{m['source']}`: pain points by `{m['mapping']}` (version {m['version']}: {m['issues']} "
+                      f"issues, {m['sub_issues']} sub-issues mapped, {m['none']} with none, {m['unmapped']} unmapped)."]
     lines += ["", "## Model", f"- features: `{card['features']}`", f"- estimator: `{card['estimator']}`",
+              f"- domain gate: `{card.get('gate')}`" if card.get("gate") else "- domain gate: none",
               f"- tuning: `{card['tuning'] or 'defaults (no --tune)'}`",
               (f"- training languages (rows): `{card['languages']}`; other languages are predicted from character "
-              "n-grams with probabilities pulled towards the training prior (lower confidence)"),
+               "n-grams with probabilities pulled towards the training prior (lower confidence)"),
               f"- libraries: `{card['library_versions']}`"]
     if card.get("attribution"):
         lines += ["", "## Attribution", *[f"- {a}" for a in card["attribution"]]]
-    lines += ["", "## Limits", ("- Trained on short texts written by the team (and BANKING77 queries where stated), "
-              "not on real customer data; expect lower scores on real feedback, and retrain on a labelled export "
-              "(`notebooks/retrain.ipynb`).")]
+    lines += ["", "## Limits", *limits(card)]
     return "\n".join(lines) + "\n"
+
+
+def _own(card: dict) -> str | None:
+    """The source whose held-out rows are the headline: ours, else the first trained one."""
+    trained = [s for s in card["sources"] if not s["validation"]]
+    return next((s["name"] for s in trained if s["own"]), trained[0]["name"] if trained else None)
+
+
+def limits(card: dict) -> list[str]:
+    """What the data behind the model does not cover, from the card's own sources."""
+    trained = [s for s in card["sources"] if not s["validation"]]
+    real = {lang for s in trained if not s["own"] for lang in s["languages"]}
+    ours = {lang for s in trained if s["own"] for lang in s["languages"]}
+    out = [f"- Trained on: {', '.join(s['name'] + (' (written by the team)' if s['own'] else '') for s in trained)}."]
+    only_ours = sorted(ours - real)
+    if only_ours:
+        out.append(f"- {', '.join(only_ours)}: no real labelled data; figures for them come from our own texts, "
+                   "which measure how well the model imitates us, not real customers.")
+    unseen = card["metrics"].get("validation") or card["metrics"].get("cross_domain")
+    if not unseen:
+        out.append("- Every figure is on held-out rows of the training sources, so on texts like the training ones "
+                   "(same domain, same labelling). Expect lower scores elsewhere; measure on a labelled sample of "
+                   "other feedback (`feedback-mining evaluate --split all --data sample.csv`).")
+    return out
+
+
+def readme_table(cards: dict[str, dict]) -> str:
+    """The README's model table: real text never trained on first, then our held-out split."""
+    rows = []
+    for task, card in cards.items():
+        metric = "bin macro-F1" if task == "effort" else "macro-F1"
+        m = card["metrics"]
+        for name, result in m.get("validation", {}).items():
+            rows.append([task, f"{name} (validation only)", metric, result])
+        for name, c in m.get("cross_domain", {}).items():
+            rows.append([task, f"{name} (trained without it)", metric, c["on_source"]])
+        own = m["held_out"].get(_own(card))
+        if own:
+            rows.append([task, f"{_own(card)}: held-out 20%", metric, own])
+            if task == "effort":
+                rows.append([task, f"{_own(card)}: held-out 20%", "MAE", {**own, "macro_f1": own["mae"]}])
+    header = ["task", "evaluated on", "metric", "all", *LANGUAGES, "neutral called negative"]
+    return "\n".join(_table([[t, where, metric, r["macro_f1"], *(r["per_language"].get(lang, {}).get(
+        "mae" if metric == "MAE" else "macro_f1") for lang in LANGUAGES), r.get("neutral_as_negative")]
+        for t, where, metric, r in rows], header))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -111,24 +112,35 @@ class TermHits:
                 "hits_positive": self.positive, "hits_negative": self.negative}
 
 
+@lru_cache(maxsize=8)
+def combined_matcher(taxonomy: Taxonomy, lexicon: SentimentLexicon) -> TermMatcher:
+    """One matcher for the pain-point terms (labels `pp:<id>`) and the sentiment terms: a text is matched once."""
+    return TermMatcher.union({"pp:": taxonomy.matcher, "": lexicon.matcher})
+
+
 def term_hits(features: list[str], texts: list[str], taxonomy: Taxonomy, lexicon: SentimentLexicon) -> TermHits:
     """Match the taxonomy and sentiment terms against each text's negation-marked lemmas."""
-    index = {pp: j for j, pp in enumerate(taxonomy.ids)}
+    index = {f"pp:{pp}": j for j, pp in enumerate(taxonomy.ids)}
     hits = np.zeros((len(texts), len(index)), dtype=np.int32)
     positive, negative = np.zeros(len(texts), np.int32), np.zeros(len(texts), np.int32)
-    evidence = []
+    matcher, evidence, emoji = combined_matcher(taxonomy, lexicon), [], lexicon.emoji
     for i, (feats, text) in enumerate(zip(features, texts)):
-        tokens = feats.split()
         found: dict[str, list[str]] = {}
         at: set[tuple[str, int]] = set()
-        for pain_point, term, position in taxonomy.matcher.matches(tokens):
-            if (pain_point, position) in at:
-                continue  # the same words matched twice ("анкета" is a ru and a uk term): one hit
-            at.add((pain_point, position))
-            found.setdefault(pain_point, []).append(term)
-            hits[i, index[pain_point]] += 1
+        for label, term, position in matcher.matches(feats.split()):
+            if label == "positive":
+                positive[i] += 1
+            elif label == "negative":
+                negative[i] += 1
+            elif (label, position) not in at:  # the same words matched twice ("анкета" is ru and uk): one hit
+                at.add((label, position))
+                found.setdefault(label[3:], []).append(term)
+                hits[i, index[label]] += 1
         evidence.append(found)
-        positive[i], negative[i] = lexicon.counts(tokens, text)
+        if not text.isascii():  # emoji are not ASCII
+            chars = set(text)
+            positive[i] += len(chars & emoji["positive"])
+            negative[i] += len(chars & emoji["negative"])
     return TermHits(taxonomy.ids, hits, evidence, positive, negative)
 
 
@@ -252,12 +264,11 @@ class ModelClassifier:
         if len(rows):
             X = X.iloc[rows].reset_index(drop=True) if len(rows) < n else X
             cache: dict = {}
+            sentiment_proba = None
             if "sentiment" in self.models:
-                proba = _apply(self.models["sentiment"], X, cache, "predict_proba")
+                sentiment_proba = _apply(self.models["sentiment"], X, cache, "predict_proba")
                 classes = np.asarray(self.models["sentiment"].classes_, dtype=object)
-                sentiment[rows], confidence[rows] = classes[proba.argmax(axis=1)], proba.max(axis=1).round(4)
-            if "effort" in self.models:
-                effort[rows] = np.clip(_apply(self.models["effort"], X, cache, "predict").astype(float), 0.0, 1.0).round(4)
+                sentiment[rows], confidence[rows] = classes[sentiment_proba.argmax(axis=1)], sentiment_proba.max(axis=1).round(4)
             taxonomy_only = pain_point_probability(found.hits[rows].astype(float)) * (found.hits[rows] > 0)
             scores[rows, :taxonomy_only.shape[1]] = taxonomy_only
             if "pain_points" in self.models:
@@ -266,18 +277,25 @@ class ModelClassifier:
                 columns = [ids.index(pp) for pp in model.classes_]
                 scores[np.ix_(rows, columns)] = proba
                 evidence = _with_model_evidence(evidence, model, cache, rows, proba, [*model.classes_])
+            if "effort" in self.models:
+                implied = pd.DataFrame((scores[rows] >= DETECTED).astype(float), columns=ids)  # as reported
+                if sentiment_proba is not None:
+                    implied = implied.assign(**dict(zip(classes, sentiment_proba.T)))
+                effort[rows] = np.clip(_apply(self.models["effort"], X, cache, "predict", structure=implied)
+                                       .astype(float), 0.0, 1.0).round(4)
         return Prediction(sentiment, confidence, scores, evidence, effort)
 
 
-def _apply(model, X: pd.DataFrame, cache: dict, method: str) -> np.ndarray:
-    """`model.<method>(X)`, through the batch's shared feature matrix when the model has a fitted featuriser."""
+def _apply(model, X: pd.DataFrame, cache: dict, method: str, **kwargs) -> np.ndarray:
+    """`model.<method>(X)`, through the batch's shared feature matrix when the model has a fitted featuriser;
+    `kwargs` (the effort model's `structure`) go to models of `feedback_mining.models` only."""
     features = getattr(model, "features_", None)
     if features is None or not hasattr(model, f"{method}_features"):
         return np.asarray(getattr(model, method)(X))
     key = getattr(features, "fingerprint_", id(features))
     if key not in cache:
         cache[key] = features.transform(X)
-    return np.asarray(getattr(model, f"{method}_features")(cache[key], X))
+    return np.asarray(getattr(model, f"{method}_features")(cache[key], X, **kwargs))
 
 
 def _with_model_evidence(evidence, model, cache, rows, proba, classes) -> list[dict[str, list[str]]]:
@@ -318,19 +336,31 @@ def pain_point_columns(scores: np.ndarray, ids: list[str]) -> dict[str, list[str
     """`pain_points` (ids at p >= DETECTED, most probable first, `;`-joined) and `pain_point_scores` (JSON id ->
     probability, p >= SCORE_FLOOR) from a (rows, ids) probability matrix."""
     order = np.argsort(-scores, axis=1, kind="stable")
+    keys = [json.dumps(pp) for pp in ids]  # what json.dumps writes for each id, built once
+    rounded = scores.round(4).tolist()
     return {"pain_points": [";".join(ids[j] for j in row if s[j] >= DETECTED) for row, s in zip(order, scores)],
-            "pain_point_scores": [json.dumps({ids[j]: round(float(s[j]), 4) for j in row if s[j] >= SCORE_FLOOR})
-                                  for row, s in zip(order, scores)]}
+            "pain_point_scores": ["{" + ", ".join(f"{keys[j]}: {r[j]!r}" for j in row if s[j] >= SCORE_FLOOR) + "}"
+                                  for row, s, r in zip(order.tolist(), scores, rounded)]}
+
+
+def low_confidence(sentiment, confidence) -> np.ndarray:
+    """True where a text has a sentiment whose confidence is below `models.LOW_CONFIDENCE`."""
+    from feedback_mining.models import LOW_CONFIDENCE
+
+    rated = pd.Series(sentiment, dtype=object).fillna("").to_numpy() != ""
+    return rated & (np.nan_to_num(np.asarray(confidence, dtype=float), nan=1.0) < LOW_CONFIDENCE)
 
 
 def classify(frame: pd.DataFrame, classifier, text_col: str = "clean_text") -> pd.DataFrame:
-    """Add `sentiment`, `sentiment_confidence`, `pain_points` (p >= 0.5, most probable first),
+    """Add `sentiment`, `sentiment_confidence`, `sentiment_low_confidence` (confidence below
+    `models.LOW_CONFIDENCE`), `pain_points` (p >= 0.5, most probable first),
     `pain_point_scores` (JSON, p >= 0.1), `pain_point_evidence` (JSON), `effort_estimate` and one `p_<id>`
     probability column per pain point, reading `text_col`, `features` and `language`."""
     p = classifier.predict(frame, text_col)
     ids = classifier.ids
     return frame.assign(
-        sentiment=p.sentiment, sentiment_confidence=p.confidence, **pain_point_columns(p.scores, ids),
+        sentiment=p.sentiment, sentiment_confidence=p.confidence,
+        sentiment_low_confidence=low_confidence(p.sentiment, p.confidence), **pain_point_columns(p.scores, ids),
         pain_point_evidence=[json.dumps(e, ensure_ascii=False) for e in p.evidence],
         effort_estimate=p.effort,
         **{f"p_{pp}": p.scores[:, j].round(4) for j, pp in enumerate(ids)},

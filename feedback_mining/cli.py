@@ -191,7 +191,7 @@ def command_enrich(args) -> int:
     rows = frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
     enriched = enrich_in_chunks(rows, load_classifier(args.models, args.taxonomy), 20_000, text_col=args.text_col,
                                 n_jobs=args.n_jobs)
-    columns = ["clean_text", "language", "lemmas", "sentiment", "sentiment_confidence", "pain_points",
+    columns = ["clean_text", "language", "lemmas", "sentiment", "sentiment_confidence", "sentiment_low_confidence", "pain_points",
                "pain_point_scores", "effort_estimate"]
     kept = rows.drop(columns=[c for c in columns if c in rows and c != args.text_col])  # a given `language` is used
     write_table(pd.concat([kept, enriched[columns]], axis=1), args.out)

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from feedback_mining.classify import pain_point_columns
+from feedback_mining.classify import low_confidence, pain_point_columns
 from feedback_mining.config import Config
 from feedback_mining.scores import ACSI_COLUMNS, numbers
 
@@ -20,7 +20,8 @@ SCORE_COLUMNS = ["ces", "csat", "nps", "happiness", *ACSI_COLUMNS]
 TICKET_FIELDS = ["contacts", "transfers", "reopened", "resolution_hours"]
 ITEM_KEYS = ["item_id", "source", "response_id", "ticket_id", "customer_id", "touchpoint", "date"]
 # item columns that attach_texts adds from the text stages (never carried from the inputs)
-TEXT_RESULTS = ["clean_text", "language", "duplicate", "sentiment", "sentiment_confidence", "effort_estimate",
+TEXT_RESULTS = ["clean_text", "language", "duplicate", "sentiment", "sentiment_confidence", "sentiment_low_confidence",
+                "effort_estimate",
                 "pain_points", "pain_point_scores", "pain_point_evidence"]
 
 
@@ -129,6 +130,7 @@ def attach_texts(items: pd.DataFrame, texts: pd.DataFrame, pain_points: list[str
     text = lambda column, empty: items[column].astype(object).fillna(empty)  # noqa: E731 (all NaN: float dtype)
     items = items.assign(clean_text=text("clean_text", ""), language=text("language", "und"),
                          sentiment=text("sentiment", ""),
+                         sentiment_low_confidence=low_confidence(text("sentiment", ""), items["sentiment_confidence"]),
                          duplicate=items["duplicate"].fillna(False).astype(bool),
                          pain_point_evidence=items.pop("evidence").astype(object).fillna("{}"))
     return describe_pain_points(items, pain_points)

@@ -1,7 +1,7 @@
-"""Labelled files for training and evaluation: read, check (errors name the rows), split, prepare.
+"""Labelled rows for training and evaluation: check (errors name the rows), split, prepare.
 
-A labelled file has `text`, optional `language`, and the task's column: `label` (negative / neutral /
-positive), `pain_points` (`;`-joined ids, empty for none) or `effort` (a number in [0, 1]). The held-out split
+Rows come from `feedback_mining.sources` with `text`, `language`, and the task's column: `label` (negative /
+neutral / positive), `pain_points` (`;`-joined ids, empty for none) or `effort` (a number in [0, 1]). The held-out split
 is a pure function of the text, so it never moves when rows are added or reordered and training never sees
 it: `HELD_OUT_RULE`.
 """
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +18,6 @@ from feedback_mining.analyse import analyse
 from feedback_mining.classify import SentimentLexicon, Taxonomy, lexicon_frame
 from feedback_mining.clean import clean
 from feedback_mining.errors import InputError, UsageError
-from feedback_mining.formats import load_table
 from feedback_mining.language import detect
 from feedback_mining.models import PAIN_POINT_IDS, SENTIMENT_LABELS
 
@@ -29,7 +26,6 @@ HELD_OUT_PERCENT = 20
 HELD_OUT_RULE = ("held out when int(sha256(key)[:8], 16) % 100 < 20, key = the text lower-cased, digit runs -> 0, "
                  "words joined by single spaces (so texts differing only in numbers or punctuation stay together)")
 MIN_TRAIN_ROWS, MIN_HELD_OUT_ROWS = 20, 5
-BANKING77_MAPPING = "models/training/banking77_mapping.toml"  # in the repository, not the package
 
 
 def split_bucket(text: str) -> int:
@@ -46,24 +42,6 @@ def _rows(frame: pd.DataFrame, mask, limit: int = 8) -> str:
     rows = frame.loc[np.asarray(mask, dtype=bool), "_row"].astype(int).tolist()
     more = f" (and {len(rows) - limit} more)" if len(rows) > limit else ""
     return ("row " if len(rows) == 1 else "rows ") + ", ".join(map(str, rows[:limit])) + more
-
-
-def read_labelled(paths, task: str, pain_point_ids=PAIN_POINT_IDS) -> pd.DataFrame:
-    """Read and check labelled files for `task`: a frame with `text`, `language`, the task column, `_row`, `_file`."""
-    column = TASK_COLUMNS[task]
-    frames = []
-    for path in paths:
-        frame = load_table(Path(path), hints=["text", column])
-        for needed in ("text", column):
-            if needed not in frame.columns:
-                raise InputError(path, f"no column {needed!r} (it has {[c for c in frame.columns if c[0] != '_']}); "
-                                       f"a labelled file for {task} needs text and {column}", column=needed)
-        frame = frame.assign(language=frame.get("language", ""), _file=str(path))
-        check_rows(frame, task, path, pain_point_ids)
-        frames.append(frame[["text", "language", column, "_row", "_file"]])
-    if not frames:
-        raise UsageError("no labelled data: give --data FILE")
-    return pd.concat(frames, ignore_index=True)
 
 
 def check_rows(frame: pd.DataFrame, task: str, path, pain_point_ids) -> None:
@@ -143,37 +121,3 @@ def prepare(frame: pd.DataFrame, taxonomy: Taxonomy | None = None, lexicon: Sent
         parts.append(lexicon_frame(part, taxonomy, lexicon)[0])
     return pd.concat(parts, ignore_index=True) if parts else lexicon_frame(frame.assign(
         clean_text="", features=""), taxonomy, lexicon)[0]
-
-
-# ---------------------------------------------------------------- BANKING77
-
-
-def read_banking77(path: Path, mapping_path: Path) -> tuple[pd.DataFrame, dict]:
-    """BANKING77 queries as English pain-point rows by the reviewed intent mapping (unmapped intents dropped)."""
-    mapping = tomllib.loads(Path(mapping_path).read_text(encoding="utf-8"))
-    mapped, lists = mapping.get("mapped", {}), mapping.get("lists", {})
-    none, unmapped = set(lists.get("none", [])), set(lists.get("unmapped", []))
-    overlap = (set(mapped) & none) | (set(mapped) & unmapped) | (none & unmapped)
-    if overlap:
-        raise UsageError(f"{mapping_path}: intent(s) {sorted(overlap)} listed twice")
-    data = load_table(Path(path), hints=["text", "category"])
-    unknown = sorted(set(data["category"]) - set(mapped) - none - unmapped)
-    if unknown:
-        raise UsageError(f"{mapping_path}: intent(s) {unknown[:5]} of {path} are in no list; map them or list them "
-                         "under none or unmapped")
-    bad = sorted({p for ps in mapped.values() for p in ps} - set(PAIN_POINT_IDS))
-    if bad:
-        raise UsageError(f"{mapping_path}: unknown pain point id(s) {bad}")
-    used = data[~data["category"].isin(unmapped)]
-    rows = pd.DataFrame({"text": used["text"].to_numpy(), "language": "en",
-                         "pain_points": used["category"].map(lambda c: ";".join(mapped.get(c, []))).to_numpy(),
-                         "_row": used["_row"].to_numpy(), "_file": str(path)})
-    summary = {"path": Path(path).name, "sha256": _sha256(Path(path)), "mapping": Path(mapping_path).name,
-               "mapping_version": mapping.get("version"), "rows_read": len(data), "rows_used": len(rows),
-               "intents": {"mapped": len(mapped), "none": len(none), "unmapped": len(unmapped)}}
-    return rows, summary
-
-
-def _sha256(path: Path) -> str:
-    from feedback_mining.registry import file_sha256
-    return file_sha256(path)

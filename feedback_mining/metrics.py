@@ -2,8 +2,9 @@
 
 Every task reports the same top-level keys: `macro_f1`, `per_language`, `per_class`, `confusion`, `n`.
 - sentiment: F1 per label and their unweighted mean; `confusion` rows are the true label, columns the
-  predicted one; plus accuracy and calibration (`log_loss`, `brier`, `ece`: expected calibration error of
-  the confidence over 10 equal-width bins).
+  predicted one; plus accuracy, `neutral_as_negative` (the share of neutral texts called negative),
+  calibration (`log_loss`, `brier`, `ece`: expected calibration error of the confidence over 10 equal-width
+  bins) and `low_confidence` (the share of predictions below the flag's threshold, and their accuracy).
 - pain points: F1 per pain point (present at p >= 0.5); `macro_f1` is the mean over the pain points that
   occur in the data (a pain point nobody mentions has no F1); `confusion` is tp/fp/fn/tn per pain point;
   plus `micro_f1` and `none_accuracy` (texts with no pain point predicted as such).
@@ -63,14 +64,36 @@ def calibration(y_true, proba: np.ndarray, classes, bins: int = 10) -> dict:
             "brier": _round(np.mean(np.sum((proba - onehot) ** 2, axis=1))), "ece": _round(ece)}
 
 
-def sentiment_metrics(y_true, y_pred, languages, labels, proba=None, classes=None) -> dict:
-    """Label metrics overall and per language, with calibration when probabilities are given."""
+def neutral_as_negative(y_true, y_pred) -> float | None:
+    """The share of truly neutral texts predicted negative (the failure that makes a real week look angry)."""
+    y_true, y_pred = np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)
+    neutral = y_true == "neutral"
+    return _round(np.mean(y_pred[neutral] == "negative")) if neutral.any() else None
+
+
+def low_confidence(y_true, proba: np.ndarray, classes, threshold: float) -> dict:
+    """How many predictions fall below the confidence threshold, and how often those and the rest are right."""
+    y_true, classes = np.asarray(y_true, dtype=object), np.asarray(classes, dtype=object)
+    confidence, right = proba.max(axis=1), classes[proba.argmax(axis=1)] == y_true
+    low = confidence < threshold
+    return {"threshold": threshold, "share": _round(low.mean()),
+            "accuracy_low": _round(right[low].mean()) if low.any() else None,
+            "accuracy_rest": _round(right[~low].mean()) if (~low).any() else None}
+
+
+def sentiment_metrics(y_true, y_pred, languages, labels, proba=None, classes=None, threshold=None) -> dict:
+    """Label metrics overall and per language, the neutral-called-negative share, and calibration and the
+    low-confidence share when probabilities are given."""
     out = label_metrics(y_true, y_pred, labels)
+    out["neutral_as_negative"] = neutral_as_negative(y_true, y_pred)
     if proba is not None:
         out["calibration"] = calibration(y_true, proba, classes)
+        if threshold is not None:
+            out["low_confidence"] = low_confidence(y_true, proba, classes, threshold)
+    y_true, y_pred = np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)
     out["per_language"] = _per_language(languages, lambda m: {
-        k: v for k, v in label_metrics(np.asarray(y_true, dtype=object)[m], np.asarray(y_pred, dtype=object)[m],
-                                       labels).items() if k in ("macro_f1", "accuracy", "n")})
+        **{k: v for k, v in label_metrics(y_true[m], y_pred[m], labels).items() if k in ("macro_f1", "accuracy", "n")},
+        "neutral_as_negative": neutral_as_negative(y_true[m], y_pred[m])})
     return _ordered(out)
 
 

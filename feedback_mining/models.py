@@ -9,17 +9,25 @@ and the lexicon counts, so editing the taxonomy file moves the predictions. Thre
 `SentimentModel` (calibrated probabilities), `PainPointModel` (one probability per pain point) and
 `EffortModel` (a number in [0, 1]). Each is a single estimator: `fit(X, y)`, `predict`, `predict_proba`,
 cloneable and grid-searchable (`features__char_min_df`, `estimator__C`).
+
+What a text's words say is only as good as the model's acquaintance with them. `DomainGate` measures it (the
+share of a text's content words the model learned from) and `SentimentModel` and `EffortModel` blend their
+word-based part with one that does not depend on the domain: the sentiment evidence of `feedback_mining.valence`
+(strong valence words, emoticons, sentiment terms), and for effort the predicted sentiment and pain points. On
+feedback like the training texts the word-based part decides; on a sentence about anything else the evidence
+does, so a text without evidence is neutral and costs little effort, whatever the training mix's balance.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.special import expit
+from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -27,22 +35,23 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
+from feedback_mining.valence import evidence
+
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 PAIN_POINT_IDS = ("waiting", "repeat_contact", "transfer", "channel_switch", "repeat_info", "process_complexity",
                   "information", "technical", "unresolved", "staff", "delivery", "billing")
 SENTIMENT_HITS = ("hits_positive", "hits_negative")
+LOW_CONFIDENCE = 0.5  # a sentiment below this confidence is flagged (`sentiment_low_confidence`)
 WORD_CACHE_LIMIT = 300_000  # word forms kept per vectoriser; cleared when full, so memory stays bounded
 
 
 def char_wb_ngrams(word: str, low: int, high: int) -> list[str]:
     """scikit-learn's `char_wb` n-grams of one word: `ok` -> `[' o', 'ok', 'k ', ' ok', 'ok ', ' ok ']` (2-4)."""
-    padded, grams = f" {word} ", []
-    for n in range(low, high + 1):
-        last = max(len(padded) - n, 0)
-        grams.extend(padded[i:i + n] for i in range(last + 1))
-        if last == 0:  # a short word counts once, whatever n
-            break
-    return grams
+    padded = f" {word} "
+    size = len(padded)
+    if size < low:  # a short word counts once, whatever n
+        return [padded]
+    return [padded[i:i + n] for n in range(low, min(high, size) + 1) for i in range(size - n + 1)]
 
 
 def word_ngrams(features: str) -> list[str]:
@@ -134,18 +143,18 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         cache = self.__dict__.setdefault("cache_", {})
         if len(cache) > WORD_CACHE_LIMIT:
             cache.clear()
-        vocabulary, (low, high) = self.char_vocabulary_, self.char_ngram_range
-        rows, indptr, total = [], [0], 0
-        for text in texts:
-            for word in text.split():
-                columns = cache.get(word)
-                if columns is None:
-                    columns = cache[word] = np.array([vocabulary[g] for g in char_wb_ngrams(word, low, high)
-                                                      if g in vocabulary], dtype=np.int32)
-                rows.append(columns)
-                total += len(columns)
-            indptr.append(total)
-        return _tfidf(rows, indptr, len(vocabulary), self.char_idf_)
+        split = [text.split() for text in texts]
+        new = set().union(*split).difference(cache)  # each distinct new word of the batch once
+        if new:
+            get, (low, high) = self.char_vocabulary_.get, self.char_ngram_range
+            for word in new:
+                cache[word] = np.array([c for c in map(get, char_wb_ngrams(word, low, high)) if c is not None],
+                                       dtype=np.int32)
+        rows = [cache[word] for words in split for word in words]
+        ends = np.cumsum(np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)))
+        last_word = np.cumsum(np.fromiter(map(len, split), dtype=np.int64, count=len(split))) - 1
+        indptr = np.concatenate([[0], np.where(last_word >= 0, ends[np.maximum(last_word, 0)] if len(ends) else 0, 0)])
+        return _tfidf(rows, indptr, len(self.char_vocabulary_), self.char_idf_)
 
     def _words(self, features) -> sparse.csr_matrix:
         vocabulary, rows, indptr = self.word_vocabulary_, [], [0]
@@ -177,6 +186,48 @@ def _texts(X: pd.DataFrame):
 _MENTION, _DIGIT = r"@\w+", r"\d"
 
 
+class DomainGate(BaseEstimator):
+    """How much of a text the word-based models know: 1 for texts like the training ones, near 0 for others.
+
+    `coverage` is the share of a text's content words (negation-marked lemmas, without the `stop_words` most
+    frequent training words, which every text shares) seen in at least `min_df` training texts; the gate is
+    `1 / (1 + exp(-(coverage - center) / width))`. On our held-out texts coverage is about 0.9 (gate near 1), on
+    news and general sentences 0.4-0.5 (gate near 0); `center` and `width` were chosen on the first half of
+    `ru_opensentimentcorpus` and on our held-out split (the model cards give the figures).
+    """
+
+    def __init__(self, center=0.7, width=0.06, stop_words=150, min_df=2):
+        self.center = center
+        self.width = width
+        self.stop_words = stop_words
+        self.min_df = min_df
+
+    def fit(self, features, y=None):
+        counts = Counter(token for text in features for token in set(str(text).split()))
+        self.stop_words_ = frozenset(w for w, _ in counts.most_common(self.stop_words))
+        self.vocabulary_ = frozenset(w for w, n in counts.items() if n >= self.min_df) - self.stop_words_
+        return self
+
+    def coverage(self, features) -> np.ndarray:
+        """The share of each text's content words in the vocabulary (0 for a text with none)."""
+        status = self.__dict__.get("status_")
+        if status is None:  # token -> 0 stop word, 1 known; built once, not pickled
+            status = self.__dict__["status_"] = {**dict.fromkeys(self.vocabulary_, 1), **dict.fromkeys(self.stop_words_, 0)}
+        get, out = status.get, np.zeros(len(features))
+        for i, text in enumerate(features):
+            marks = [get(t, 2) for t in str(text).split()]
+            content = len(marks) - marks.count(0)
+            if content:
+                out[i] = marks.count(1) / content
+        return out
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "status_"}
+
+    def transform(self, features) -> np.ndarray:
+        return expit((self.coverage(features) - self.center) / self.width)
+
+
 # ---------------------------------------------------------------- the three models
 
 
@@ -194,22 +245,21 @@ class _TextModel(BaseEstimator):
         self.unseen_language_weight = unseen_language_weight
         self.min_language_rows = min_language_rows
 
-    def _fit_features(self, X, sample_weight=None):
-        self.features_ = clone(self.features if self.features is not None else TextFeatures()).fit(X)
+    def _count_languages(self, X):
         counts = X["language"].value_counts() if "language" in X else pd.Series(dtype=int)
         self.languages_ = {str(k): int(v) for k, v in counts.items()}
-        return self.features_.transform(X)
 
-    def fit_transformed(self, X, Xt, y, sample_weight=None):
+    def fit_transformed(self, X, Xt, y, sample_weight=None, **fit_params):
         """Fit on `Xt`, the output of `self.features` (already fitted) on `X`: one featuriser shared by
         several models, or a grid search over the estimator alone, transforms the texts once."""
         self.features_ = self.features
-        counts = X["language"].value_counts() if "language" in X else pd.Series(dtype=int)
-        self.languages_ = {str(k): int(v) for k, v in counts.items()}
-        return self._fit_estimator(Xt, y, sample_weight)
+        self._count_languages(X)
+        return self._fit_estimator(Xt, y, sample_weight, X, **fit_params)
 
-    def fit(self, X: pd.DataFrame, y, sample_weight=None):
-        return self._fit_estimator(self._fit_features(X), y, sample_weight)
+    def fit(self, X: pd.DataFrame, y, sample_weight=None, **fit_params):
+        self.features_ = clone(self.features if self.features is not None else TextFeatures()).fit(X)
+        self._count_languages(X)
+        return self._fit_estimator(self.features_.transform(X), y, sample_weight, X, **fit_params)
 
     def seen_language(self, X: pd.DataFrame) -> np.ndarray:
         """True where a row's language had at least `min_language_rows` training rows."""
@@ -226,6 +276,11 @@ class _TextModel(BaseEstimator):
             proba[unseen] = w * proba[unseen] + (1 - w) * self.prior_
         return proba
 
+    def familiarity(self, X: pd.DataFrame) -> np.ndarray:
+        """The domain gate of each row: 1 where the word-based part decides, 0 where the evidence does."""
+        gate = getattr(self, "gate_", None)
+        return np.ones(len(X)) if gate is None else gate.transform(X["features"].fillna("").astype(str).tolist())
+
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.predict_proba_features(self.features_.transform(X), X)
 
@@ -234,23 +289,58 @@ def _sample_weight_kwargs(estimator, sample_weight):
     return {} if sample_weight is None else {"sample_weight": sample_weight}
 
 
-class SentimentModel(ClassifierMixin, _TextModel):
-    """negative / neutral / positive with calibrated probabilities (temperature scaling by cross-validation
-    over a multinomial logistic regression, so the ranking of classes is the regression's)."""
+def _rows(mask, n):
+    return np.ones(n, dtype=bool) if mask is None else ~np.asarray(mask, dtype=bool)
 
-    def _fit_estimator(self, Xt, y, sample_weight=None):
+
+class SentimentModel(ClassifierMixin, _TextModel):
+    """negative / neutral / positive: a word-based part and an evidence part, blended by the domain gate.
+
+    - words: a multinomial logistic regression over the featuriser, with calibrated probabilities (temperature
+      scaling by cross-validation, so the ranking of classes is the regression's);
+    - evidence: a logistic regression over `valence.EVIDENCE_COLUMNS` (strong valence words, emoticons, the
+      sentiment terms), ten numbers that mean the same in any domain, so a text without any is neutral;
+    - `log p = g * log p_words + (1 - g) * log p_evidence`, renormalised, with `g = gate(text)`.
+
+    `fit(X, y, sample_weight, evidence_only=mask)`: rows in `mask` train the evidence part only (a source whose
+    vocabulary should not teach the word part, e.g. general sentences). Weigh rows so that every source and
+    class counts alike (`train.balanced_weights`), and the training mix's balance does not decide a real week.
+    """
+
+    def __init__(self, features=None, estimator=None, unseen_language_weight=0.6, min_language_rows=20,
+                 gate=None, evidence_C=1.0):
+        super().__init__(features, estimator, unseen_language_weight, min_language_rows)
+        self.gate = gate
+        self.evidence_C = evidence_C
+
+    def _fit_estimator(self, Xt, y, sample_weight=None, X=None, evidence_only=None):
         y = np.asarray(y, dtype=object)
+        words = _rows(evidence_only, len(y))
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         base = self.estimator if self.estimator is not None else LogisticRegression(C=4.0, max_iter=2000)
-        folds = int(min(5, pd.Series(y).value_counts().min()))
+        folds = int(min(5, pd.Series(y[words]).value_counts().min()))
         model = CalibratedClassifierCV(clone(base), method="temperature", cv=folds, ensemble=False) \
             if folds >= 2 else clone(base)
-        self.estimator_ = model.fit(Xt, y, **_sample_weight_kwargs(model, sample_weight))
+        self.estimator_ = model.fit(Xt[words], y[words], **_sample_weight_kwargs(model, None if w is None else w[words]))
         self.classes_ = np.asarray(self.estimator_.classes_, dtype=object)
-        self.prior_ = pd.Series(y).value_counts(normalize=True).reindex(self.classes_).to_numpy(float)
+        self.prior_ = pd.Series(y).value_counts(normalize=True).reindex(self.classes_).fillna(0).to_numpy(float)
+        self.gate_ = self.evidence_ = None
+        if X is not None:
+            self.gate_ = clone(self.gate if self.gate is not None else DomainGate()).fit(
+                X["features"].fillna("").astype(str).to_numpy()[words])
+            self.evidence_ = LogisticRegression(C=self.evidence_C, max_iter=3000).fit(evidence(X), y, sample_weight=w)
+            if list(self.evidence_.classes_) != list(self.classes_):
+                raise ValueError(f"the word-based rows have labels {list(self.classes_)}, all rows "
+                                 f"{list(self.evidence_.classes_)}: every label needs word-based rows")
         return self
 
     def predict_proba_features(self, Xt, X) -> np.ndarray:
-        return self._shrink(self.estimator_.predict_proba(Xt), X)
+        words = self.estimator_.predict_proba(Xt)
+        if self.evidence_ is None:
+            return self._shrink(words, X)
+        g = self.familiarity(X)[:, None]
+        logits = g * np.log(np.clip(words, 1e-9, 1)) + (1 - g) * np.log(self.evidence_.predict_proba(evidence(X)))
+        return self._shrink(softmax(logits, axis=1), X)
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
@@ -259,18 +349,24 @@ class SentimentModel(ClassifierMixin, _TextModel):
 class PainPointModel(ClassifierMixin, _TextModel):
     """One probability per pain point (multi-label: one logistic regression per id, applied as one matrix
     product). `y` is a DataFrame of 0/1 columns named by pain-point id; ids with fewer than two positive rows
-    get no regression (the taxonomy's terms still find them); `classes_` are the ids learned."""
+    get no regression (the taxonomy's terms still find them); `classes_` are the ids learned.
 
-    def _fit_estimator(self, Xt, y, sample_weight=None):
+    `fit(..., known=K)`: a 0/1 frame like `y` saying which labels are known. A complaint filed under one issue
+    (CFPB) may describe other pain points nobody labelled: such a row trains only the pain points it has, and is
+    no evidence against the others."""
+
+    def _fit_estimator(self, Xt, y, sample_weight=None, X=None, known=None):
         y = pd.DataFrame(y)
         base = self.estimator if self.estimator is not None else LogisticRegression(C=8.0, class_weight="balanced", max_iter=3000)
-        learnable = [c for c in y.columns if 2 <= int(y[c].sum()) < len(y)]
-        fitted = [clone(base).fit(Xt, y[c].to_numpy(int), **_sample_weight_kwargs(base, sample_weight))
-                  for c in learnable]
+        known = pd.DataFrame(True, index=y.index, columns=y.columns) if known is None else pd.DataFrame(known).astype(bool)
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        learnable = [c for c in y.columns if 2 <= int(y.loc[known[c], c].sum()) < int(known[c].sum())]
+        fitted = [clone(base).fit(Xt[known[c].to_numpy()], y.loc[known[c], c].to_numpy(int),
+                                  **_sample_weight_kwargs(base, w[known[c].to_numpy()])) for c in learnable]
         self.classes_ = np.asarray(learnable, dtype=object)
         self.coef_ = np.vstack([m.coef_ for m in fitted]).astype(np.float32) if fitted else np.zeros((0, Xt.shape[1]))
         self.intercept_ = np.array([m.intercept_[0] for m in fitted])
-        self.prior_ = y[learnable].to_numpy(float).mean(axis=0)
+        self.prior_ = np.array([y.loc[known[c], c].mean() for c in learnable], dtype=float)
         return self
 
     def decision_function_features(self, Xt) -> np.ndarray:
@@ -288,20 +384,47 @@ class PainPointModel(ClassifierMixin, _TextModel):
 
 
 class EffortModel(RegressorMixin, _TextModel):
-    """The effort a text describes, in [0, 1] (ridge regression, clipped)."""
+    """The effort a text describes, in [0, 1]: a word-based ridge regression blended, by the domain gate, with
+    the effort its sentiment and pain points imply.
 
-    def _fit_estimator(self, Xt, y, sample_weight=None):
+    `fit(X, y, sample_weight, structure=S)`: `S` holds each training row's sentiment (`negative`, `neutral`,
+    `positive` as 0/1) and pain points (0/1 per id); a second ridge regression learns effort from them, and at
+    prediction it is fed the predicted sentiment probabilities and the detected pain points (`structure=` of
+    `predict_features`; `ModelClassifier` passes them), i.e. the expected effort of a text with that sentiment
+    and those pain points. A neutral text about anything else then costs
+    what a neutral text costs in the training data, not the average effort. Without `structure` the word-based
+    part alone predicts.
+    """
+
+    def __init__(self, features=None, estimator=None, unseen_language_weight=0.6, min_language_rows=20, gate=None):
+        super().__init__(features, estimator, unseen_language_weight, min_language_rows)
+        self.gate = gate
+
+    def _fit_estimator(self, Xt, y, sample_weight=None, X=None, structure=None):
         y = np.asarray(y, dtype=float)
         base = self.estimator if self.estimator is not None else Ridge(alpha=1.0)
         self.estimator_ = clone(base).fit(Xt, y, **_sample_weight_kwargs(base, sample_weight))
         self.prior_ = np.array([float(np.mean(y))])
+        self.gate_ = self.structure_ = None
+        if structure is not None and X is not None:
+            structure = pd.DataFrame(structure).reset_index(drop=True)
+            self.structure_columns_ = [str(c) for c in structure.columns]
+            self.structure_ = Ridge(alpha=1.0).fit(structure.to_numpy(float), y, sample_weight=sample_weight)
+            self.gate_ = clone(self.gate if self.gate is not None else DomainGate()).fit(
+                X["features"].fillna("").astype(str).to_numpy())
         return self
 
-    def predict_features(self, Xt, X) -> np.ndarray:
-        return np.clip(self.estimator_.predict(Xt), 0.0, 1.0)
+    def predict_features(self, Xt, X, structure=None) -> np.ndarray:
+        words = self.estimator_.predict(Xt)
+        if self.structure_ is not None and structure is not None:
+            implied = self.structure_.predict(pd.DataFrame(structure).reindex(
+                columns=self.structure_columns_, fill_value=0.0).to_numpy(float))
+            g = self.familiarity(X)
+            words = g * words + (1 - g) * implied
+        return np.clip(words, 0.0, 1.0)
 
-    def predict(self, X):
-        return self.predict_features(self.features_.transform(X), X)
+    def predict(self, X, structure=None):
+        return self.predict_features(self.features_.transform(X), X, structure)
 
 
 MODEL_CLASSES = {"sentiment": SentimentModel, "pain_points": PainPointModel, "effort": EffortModel}

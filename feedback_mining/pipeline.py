@@ -185,7 +185,7 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
             raise UsageError("no input: give --surveys, --comments and/or --tickets, --config, or --example")
         classifier = load_classifier(config.models, config.taxonomy, config.sentiment_lexicon)
     with timer.stage("text"):
-        keep = ["source", "key", "clean_text", "language", "duplicate", "sentiment", "sentiment_confidence",
+        keep = ["source", "key", "clean_text", "language", "duplicate", "sentiment", "sentiment_confidence", "sentiment_low_confidence",
                 "pain_point_evidence", "effort_estimate", *(f"p_{pp}" for pp in classifier.ids)]
         raw_texts = collect_texts(sources)
         warnings = text_warnings(raw_texts["text"])
@@ -240,6 +240,14 @@ def iso_week(dates: pd.Series) -> str:
     return f"{year}-{week}"
 
 
+def sentiment_counts(items: pd.DataFrame) -> dict:
+    """Items with a sentiment, and how many of those rest on a low-confidence prediction."""
+    rated = items["sentiment"].isin(["negative", "neutral", "positive"]) if "sentiment" in items else pd.Series([], dtype=bool)
+    low = int(items.loc[rated, "sentiment_low_confidence"].sum()) if "sentiment_low_confidence" in items else 0
+    return {"rated": int(rated.sum()), "low_confidence": low,
+            "low_confidence_share": round(low / int(rated.sum()), 4) if rated.any() else 0.0}
+
+
 def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
     """The run's books: inputs with hashes, counts that reconcile per source, text stats, models, timings."""
     item_ids = set(items["item_id"])
@@ -260,7 +268,8 @@ def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
         "rejects_by_reason": dict(Counter(re.sub(r"'[^']*'", "…", r)[:80]
                                           for s in sources.values() for r in s.rejects["reason"])),
         "items": {"total": len(items), "by_source": items["source"].value_counts().to_dict(),
-                  "effort_source": items["effort_source"].value_counts().to_dict()},
+                  "effort_source": items["effort_source"].value_counts().to_dict(),
+                  "sentiment": sentiment_counts(items)},
         "texts": {"total": len(texts), "languages": texts["language"].value_counts().to_dict() if len(texts) else {},
                   "duplicates": int(texts["duplicate"].sum()) if len(texts) else 0,
                   "redactions": count_redactions(texts["clean_text"]) if len(texts) else {}},

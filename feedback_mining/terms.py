@@ -67,6 +67,22 @@ class TermMatcher:
         self.candidates_: dict[str, list] = {}  # token -> terms that may start there (only tokens that have some)
         self.seen_: set[str] = set()
 
+    @classmethod
+    def union(cls, matchers: dict[str, TermMatcher]) -> TermMatcher:
+        """One matcher holding the compiled terms of several, labels prefixed (`{"pp:": taxonomy_matcher}`), so
+        a text is matched once; nothing is compiled again."""
+        union = cls.__new__(cls)
+        union.terms, union.negated_labels, union.exact_, union.prefix_ = {}, {}, {}, {}
+        for prefix, matcher in matchers.items():
+            union.terms.update({prefix + label: terms for label, terms in matcher.terms.items()})
+            for token, entries in matcher.exact_.items():
+                union.exact_.setdefault(token, []).extend((p, prefix + label, t) for p, label, t in entries)
+            for token, entries in matcher.prefix_.items():
+                union.prefix_.setdefault(token, []).extend((prefix + label, t) for label, t in entries)
+        union.prefix_lengths_ = sorted({len(p) for p in union.prefix_})
+        union.candidates_, union.seen_ = {}, set()
+        return union
+
     def _add(self, tokens: tuple[str, ...], label: str, term: str) -> None:
         if len(tokens) == 1 and tokens[0].endswith("*"):
             self.prefix_.setdefault(tokens[0][:-1], []).append((label, term))

@@ -1,11 +1,13 @@
 """Train and evaluate the three models: `feedback-mining train` and `feedback-mining evaluate`.
 
-Training reads labelled files, keeps the held-out rows (`labelled.HELD_OUT_RULE`) out of everything (vocabulary,
-cross-validation, fitting), fits the model on the rest, and reports held-out metrics next to a plain TF-IDF +
-logistic regression (ridge for effort) baseline trained on the same rows. `--tune` picks the regularisation
-by 5-fold cross-validation on the training rows (the featuriser is fitted once on them; folds refit only the
-estimator). `--task all` trains the three models on one shared featuriser, so the classify stage transforms
-each batch once; `--banking77` adds the mapped BANKING77 queries to the pain-point training rows.
+Training reads its sources (`--data` files, or a `--recipe`: `feedback_mining.sources`), keeps every held-out
+and validation row out of everything (vocabulary, cross-validation, fitting), fits the model on the rest and
+reports, on rows it never saw (`feedback_mining.evaluation`): our held-out split, each real source's held-out
+rows, the validation sources, and, for each real source, a model trained without it (leave-one-source-out),
+next to a plain TF-IDF + logistic regression (ridge for effort) baseline on the same rows. `--tune` picks the
+word part's regularisation by 5-fold cross-validation on our own training rows (the other sources stay in every
+fold's training rows). `--task all` trains the three models on one shared featuriser, so the classify stage
+transforms each batch once.
 """
 
 from __future__ import annotations
@@ -19,26 +21,41 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from feedback_mining import labelled, metrics
-from feedback_mining.classify import SentimentLexicon, Taxonomy
+from feedback_mining.classify import ModelClassifier, SentimentLexicon, Taxonomy, classify
 from feedback_mining.errors import UsageError
+from feedback_mining.evaluation import (Baseline, effort_by_sentiment, evaluate, evaluate_sources, headline,
+                                        summary_line)
+from feedback_mining.mappings import describe as describe_mapping
 from feedback_mining.models import MODEL_CLASSES, PAIN_POINT_IDS, SENTIMENT_LABELS, TextFeatures
-from feedback_mining.registry import file_sha256, library_versions, load_model, save_model, shipped_dir
+from feedback_mining.registry import library_versions, load_model, save_model, shipped_dir
+from feedback_mining.sources import Source, load_recipe, sources_from_files
+from feedback_mining.training_data import PreparedTexts, TaskData
 
 TASKS = ("sentiment", "pain_points", "effort")
 # regularisation: defaults chosen by `--tune` on our training files; the grids `--tune` searches
 DEFAULTS = {"sentiment": {"C": 8.0}, "pain_points": {"C": 8.0}, "effort": {"alpha": 1.0}}
 GRIDS = {"sentiment": {"C": [2.0, 8.0, 32.0, 128.0]}, "pain_points": {"C": [2.0, 8.0, 32.0, 128.0]},
          "effort": {"alpha": [0.3, 1.0, 3.0]}}
-BANKING77_WEIGHT = 0.1  # a BANKING77 row (a question, in one domain) counts a tenth of one of ours (see the card)
-ATTRIBUTION = ("BANKING77: Casanueva, Temcinas, Gerz, Henderson, Vulic (2020), \"Efficient Intent Detection with "
-               "Dual Sentence Encoders\", CC BY 4.0, PolyAI-LDN/task-specific-datasets @ "
-               "57ec275d8078af65b7731c2a98be812d844a6d6b; intents mapped to pain points by "
-               "models/training/banking77_mapping.toml")
+ATTRIBUTIONS = {  # by source name, for model cards (../shared/data/README.md)
+    "banking77": "BANKING77: Casanueva, Temcinas, Gerz, Henderson, Vulic (2020), \"Efficient Intent Detection with "
+                 "Dual Sentence Encoders\", PolyAI-LDN/task-specific-datasets, CC BY 4.0; intents mapped to pain "
+                 "points by models/training/banking77_mapping.toml",
+    "ru_cedr": "CEDR: Sboev et al. (2021), \"Data-Driven Model for Emotion Detection in Russian Texts\", sag111/CEDR, "
+               "Apache-2.0; sentiment derived from the crowd's emotion labels",
+    "en_vader_amazon_snippets": "VADER Amazon snippets: Hutto & Gilbert (2014), \"VADER: A Parsimonious Rule-based "
+                                "Model for Sentiment Analysis of Social Media Text\", cjhutto/vaderSentiment, MIT "
+                                "(Copyright (c) 2016 C.J. Hutto); texts from Hu & Liu (2004)",
+    "en_cfpb_complaints": "CFPB: Consumer Financial Protection Bureau, Consumer Complaint Database (US government "
+                          "data); issues mapped to pain points by models/training/cfpb_mapping.toml",
+    "ru_opensentimentcorpus": "OpenSentimentCorpus: Poletaev & Paramonov (2022), CC BY-SA 3.0 (validation only)",
+}
+LEXICON_ATTRIBUTION = ("Valence lexicons (feedback_mining/resources/valence_*.tsv): Russian spread from our seed "
+                       "words over navec embeddings (natasha, MIT); English from the VADER lexicon (Hutto & Gilbert "
+                       "2014, MIT, Copyright (c) 2016 C.J. Hutto)")
 
 
 def estimator(task: str, **params):
@@ -56,14 +73,16 @@ def known_pain_points(taxonomy: Taxonomy) -> list[str]:
 # ---------------------------------------------------------------- fitting
 
 
-def _fold_score(task, X, Xt, y, w, train, test, params) -> float:
+def _fold_score(task, X, Xt, y, w, train, test, params, known=None) -> float:
     model = MODEL_CLASSES[task](features=None, estimator=estimator(task, **params))
     model.features_, model.languages_ = None, {}
     yt = y.iloc[train] if isinstance(y, pd.DataFrame) else y[train]
-    if task == "sentiment":  # the regression alone; calibration does not change the predicted label
+    if task == "sentiment":  # the word part alone; calibration does not change the predicted label
         fitted = estimator(task, **params).fit(Xt[train], yt, sample_weight=None if w is None else w[train])
         return metrics.label_metrics(y[test], fitted.predict(Xt[test]), SENTIMENT_LABELS)["macro_f1"]
-    model._fit_estimator(Xt[train], yt, None if w is None else w[train])
+    extra = {"known": known.iloc[train].reset_index(drop=True)} if known is not None else {}
+    model._fit_estimator(Xt[train], yt.reset_index(drop=True) if isinstance(yt, pd.DataFrame) else yt,
+                         None if w is None else w[train], **extra)
     if task == "effort":
         return -float(np.mean(np.abs(model.predict_features(Xt[test], X.iloc[test]) - y[test])))
     proba = model.predict_proba_features(Xt[test], X.iloc[test])
@@ -71,16 +90,16 @@ def _fold_score(task, X, Xt, y, w, train, test, params) -> float:
     return metrics._multilabel(truth, (proba >= 0.5).astype(int), list(model.classes_))["macro_f1"]
 
 
-def tune(task, X, Xt, y, w=None, ours=None, folds: int = 5, seed: int = 0) -> tuple[dict, dict]:
+def tune(task, X, Xt, y, w=None, ours=None, folds: int = 5, seed: int = 0, known=None) -> tuple[dict, dict]:
     """Pick the task's regularisation by k-fold cross-validation on the training rows (held-out rows are
-    never here). Folds cut only `ours` (rows of our own files); extra rows (BANKING77) stay in training."""
+    never here). Folds cut only `ours` (rows of our own files); other rows stay in every fold's training."""
     ours = np.arange(len(X)) if ours is None else ours
     extra = np.setdiff1d(np.arange(len(X)), ours)
     strat = y[ours] if task == "sentiment" else np.zeros(len(ours))
     splitter = (StratifiedKFold if task == "sentiment" else KFold)(folds, shuffle=True, random_state=seed)
     splits = [(np.concatenate([ours[a], extra]), ours[b]) for a, b in splitter.split(ours, strat)]
     (name, values), = GRIDS[task].items()
-    scores = Parallel(n_jobs=-1)(delayed(_fold_score)(task, X, Xt, y, w, a, b, {name: v})
+    scores = Parallel(n_jobs=-1)(delayed(_fold_score)(task, X, Xt, y, w, a, b, {name: v}, known)
                                  for v in values for a, b in splits)
     by_value = {v: np.array(scores[i * len(splits):(i + 1) * len(splits)]) for i, v in enumerate(values)}
     means = {v: float(s.mean()) for v, s in by_value.items()}
@@ -95,184 +114,198 @@ def tune(task, X, Xt, y, w=None, ours=None, folds: int = 5, seed: int = 0) -> tu
                           "rule": "one standard error", "best": {name: best}}
 
 
-def fit(task, X, y, w=None, features: TextFeatures | None = None, tune_params: bool = False, ours=None,
-        params: dict | None = None):
-    """A fitted model of `task` on X (its featuriser fitted here unless a fitted one is given) and its tuning."""
-    features = features or TextFeatures().fit(X)
-    Xt = features.transform(X)
+def fit_task(task: str, data: TaskData, mask, features: TextFeatures | None = None, tune_params: bool = False,
+             params: dict | None = None):
+    """A model of `task` fitted on the rows in `mask` (its featuriser fitted on their word rows unless a fitted
+    one is given), and its tuning."""
+    mask = np.asarray(mask, dtype=bool)
+    X, y = data.rows(mask)
+    words = ~data.evidence_only[mask]
+    features = features or TextFeatures().fit(X[words])
+    Xt, w = features.transform(X), data.weights(mask)
     tuning = {}
     if tune_params:
-        params, tuning = tune(task, X, Xt, y, w, ours)
+        tune_rows = words if task == "sentiment" else np.ones(len(X), dtype=bool)
+        ours = np.flatnonzero(data.own[mask][tune_rows])
+        sub = np.flatnonzero(tune_rows)
+        ys = y[tune_rows] if not isinstance(y, pd.DataFrame) else y[tune_rows].reset_index(drop=True)
+        known = data.known(mask) if task == "pain_points" else None
+        params, tuning = tune(task, X.iloc[sub].reset_index(drop=True), Xt[sub], ys, w[sub], ours if len(ours) else None,
+                              known=None if known is None else known.iloc[sub].reset_index(drop=True))
     model = MODEL_CLASSES[task](features=features, estimator=estimator(task, **(params or {})))
-    return model.fit_transformed(X, Xt, y, w), tuning
-
-
-class Baseline:
-    """The plain alternative: TF-IDF of the clean text's words + logistic regression (ridge for effort)."""
-
-    def __init__(self, task: str):
-        self.task = task
-
-    def fit(self, X, y):
-        self.vectorizer_ = TfidfVectorizer().fit(X["clean_text"])
-        Xt = self.vectorizer_.transform(X["clean_text"])
-        if self.task == "pain_points":
-            self.columns_ = [c for c in y.columns if 0 < y[c].sum() < len(y)]
-            self.models_ = [LogisticRegression(max_iter=2000).fit(Xt, y[c]) for c in self.columns_]
-        else:
-            self.model_ = (Ridge() if self.task == "effort" else LogisticRegression(max_iter=2000)).fit(Xt, y)
-        return self
-
-    def predict(self, X):
-        Xt = self.vectorizer_.transform(X["clean_text"])
-        if self.task != "pain_points":
-            return self.model_.predict(Xt) if self.task == "sentiment" else np.clip(self.model_.predict(Xt), 0, 1)
-        out = pd.DataFrame(0, index=range(len(X)), columns=list(PAIN_POINT_IDS))
-        for c, m in zip(self.columns_, self.models_):
-            out[c] = m.predict(Xt)
-        return out
-
-
-# ---------------------------------------------------------------- evaluation
-
-
-def evaluate(task, model, X, y) -> dict:
-    """Held-out metrics of a model (ours, the baseline, or any estimator over the text frame)."""
-    languages = X["language"].to_numpy()
-    if task == "sentiment":
-        if hasattr(model, "predict_proba") and hasattr(model, "classes_"):
-            proba = np.asarray(model.predict_proba(X))
-            classes = np.asarray(model.classes_, dtype=object)
-            return metrics.sentiment_metrics(y, classes[proba.argmax(axis=1)], languages, SENTIMENT_LABELS, proba,
-                                             classes)
-        return metrics.sentiment_metrics(y, model.predict(X), languages, SENTIMENT_LABELS)
+    extra = {"evidence_only": ~words} if task == "sentiment" else {}
     if task == "effort":
-        return metrics.effort_metrics(y, model.predict(X), languages)
-    if isinstance(model, Baseline):
-        predicted = model.predict(X)
-    else:
-        proba = np.asarray(model.predict_proba(X))
-        predicted = pd.DataFrame(0, index=range(len(X)), columns=list(y.columns))
-        for j, pp in enumerate(model.classes_):
-            if pp in predicted:
-                predicted[pp] = (proba[:, j] >= 0.5).astype(int)
-    ids = [pp for pp in y.columns if y[pp].any() or predicted.reindex(columns=y.columns)[pp].any()]
-    return metrics.multilabel_metrics(y[ids].to_numpy(), predicted.reindex(columns=ids, fill_value=0).to_numpy(),
-                                      languages, ids)
+        extra = {"structure": data.structure(mask)}
+    if task == "pain_points":
+        extra = {"known": data.known(mask)}
+    return model.fit_transformed(X, Xt, y, w, **extra), tuning
 
 
-def summary_line(task: str, result: dict) -> str:
-    langs = ", ".join(f"{k} {v.get('macro_f1', 0):.3f}" for k, v in result["per_language"].items())
-    extra = f", MAE {result['mae']:.3f}" if task == "effort" else ""
-    return f"macro-F1 {result['macro_f1']:.3f}{extra} (by language: {langs}; n={result['n']})"
+def cross_domain(task: str, data: TaskData, params: dict) -> dict:
+    """Leave-one-source-out: for each real trained source, a model fitted without it (featuriser included), on
+    all its rows, and on our held-out rows (what adding the source does to our own texts)."""
+    out = {}
+    ours_held = data.held_out & data.own
+    trained = [s for s in data.sources if not s.validation and (data.train & data.of(s.name)).any()]
+    for source in trained if len(trained) > 1 else []:  # a lone source has nothing to be left out of
+        if source.own:
+            continue
+        without = data.train & ~data.of(source.name)
+        try:
+            labelled.check_learnable(data.frame, task, data.y, without)
+        except UsageError:
+            continue  # the other sources alone cannot train the task (e.g. one class only)
+        model, _ = fit_task(task, data, without, params=params)
+        on_source = evaluate(task, model, *data.rows(data.of(source.name)))
+        out[source.name] = {"on_source": on_source, **(
+            {"ours_held_out": headline(task, evaluate(task, model, *data.rows(ours_held)))} if ours_held.any() else {})}
+    return out
 
 
 # ---------------------------------------------------------------- the commands
 
 
-class Data:
-    """Labelled files read, checked, split and prepared for one or all tasks."""
-
-    def __init__(self, paths, tasks, taxonomy: Taxonomy, lexicon: SentimentLexicon):
-        self.paths, self.ids = [Path(p) for p in paths], known_pain_points(taxonomy)
-        frames = [labelled.read_labelled(self.paths, task, self.ids) for task in tasks]
-        self.frame = frames[0].assign(**{labelled.TASK_COLUMNS[t]: f[labelled.TASK_COLUMNS[t]]
-                                         for t, f in zip(tasks, frames)})
-        self.train = ~labelled.held_out_mask(self.frame["text"])
-        self.y = {task: labelled.targets(self.frame, task, self.ids) for task in tasks}
-        for task in tasks:
-            labelled.check_learnable(self.frame, task, self.y[task], self.train)
-        self.X = labelled.prepare(self.frame, taxonomy, lexicon)
-
-    def part(self, task, train: bool):
-        mask = self.train if train else ~self.train
-        y = self.y[task]
-        return (self.X[mask].reset_index(drop=True),
-                y[mask].reset_index(drop=True) if isinstance(y, pd.DataFrame) else y[mask])
-
-    def fingerprint(self) -> list[dict]:
-        return [{"path": p.name, "sha256": file_sha256(p), "rows": int((self.frame["_file"] == str(p)).sum())}
-                for p in self.paths]
+def read_sources(args) -> list[Source]:
+    if getattr(args, "recipe", None):
+        if args.data:
+            raise UsageError("give --data files or a --recipe, not both (a recipe lists its files)")
+        return load_recipe(args.recipe)
+    if not args.data:
+        raise UsageError("no labelled data: give --data FILE (one per file) or --recipe RECIPE.toml")
+    return sources_from_files(args.data, getattr(args, "language", None), getattr(args, "mapping", None))
 
 
-def train_task(task, data: Data, tune_params: bool, features=None, extra=None) -> tuple:
-    """Fit `task` on the training rows (plus `extra` rows: X, y, weights) and evaluate it and the baseline."""
-    X, y = data.part(task, train=True)
-    X_held, y_held = data.part(task, train=False)
-    w, ours = None, None
-    if extra is not None:
-        n = len(X)
-        X = pd.concat([X, extra[0]], ignore_index=True)
-        y = pd.concat([y, extra[1]], ignore_index=True)
-        w, ours = np.r_[np.ones(n), np.full(len(extra[0]), BANKING77_WEIGHT)], np.arange(n)
-    model, tuning = fit(task, X, y, w, features, tune_params, ours)
-    baseline = Baseline(task).fit(*data.part(task, train=True))
-    return model, tuning, evaluate(task, model, X_held, y_held), evaluate(task, baseline, X_held, y_held)
+class Training:
+    """The rows of each task, read and prepared once."""
+
+    def __init__(self, sources: list[Source], tasks, taxonomy: Taxonomy, lexicon: SentimentLexicon):
+        self.sources, self.ids = sources, known_pain_points(taxonomy)
+        prepared = PreparedTexts(taxonomy, lexicon)
+        self.tasks = {task: TaskData(task, sources, self.ids, prepared) for task in tasks}
+
+
+def shared_features(training: Training) -> TextFeatures:
+    """One featuriser for all tasks, fitted on the texts that train a word part."""
+    texts = [d.X[d.train & ~d.evidence_only] for d in training.tasks.values()]
+    frame = pd.concat(texts, ignore_index=True).drop_duplicates(subset=["clean_text", "language"])
+    return TextFeatures().fit(frame.reset_index(drop=True))
+
+
+def train_one(task, data: TaskData, args, shared) -> dict:
+    """Fit, evaluate everywhere, and return what the card and the report need."""
+    model, tuning = fit_task(task, data, data.train, shared, args.tune)
+    result = {"model": model, "tuning": tuning, **evaluate_sources(task, model, data)}
+    ours_train, ours_held = data.train & data.own, data.held_out & data.own
+    if ours_held.any() and ours_train.any():
+        baseline = Baseline(task).fit(*data.rows(ours_train))
+        result["baseline_held_out"] = evaluate(task, baseline, *data.rows(ours_held))
+    if getattr(args, "cross_domain", True):
+        result["cross_domain"] = cross_domain(task, data, tuning.get("best") or {})
+    return result
 
 
 def command_train(args) -> int:
-    """`feedback-mining train`: fit, compare with the baseline on the held-out rows, save model, card, registry."""
-    say = lambda *a: print(*a, file=sys.stderr)
+    """`feedback-mining train`: fit, evaluate on unseen rows, save model, card and registry entry."""
+    say = (lambda *a: None) if getattr(args, "quiet", False) else (lambda *a: print(*a, file=sys.stderr, flush=True))
     tasks = TASKS if args.task == "all" else (args.task,)
-    if args.banking77 and "pain_points" not in tasks:
-        raise UsageError("--banking77 trains the pain-point model; use it with --task pain_points or all")
     taxonomy, lexicon = Taxonomy(args.taxonomy), SentimentLexicon(args.sentiment_lexicon)
     start = time.perf_counter()
-    data = Data(args.data, tasks, taxonomy, lexicon)
-    say(f"read {len(data.frame):,} labelled rows: {int(data.train.sum()):,} training, "
-        f"{int((~data.train).sum()):,} held out ({time.perf_counter() - start:.0f} s)")
-    extra, banking = None, None
-    if args.banking77:
-        mapping = args.banking77_mapping or Path(__file__).resolve().parent.parent / labelled.BANKING77_MAPPING
-        rows, banking = labelled.read_banking77(args.banking77, mapping)
-        extra = (labelled.prepare(rows, taxonomy, lexicon), labelled.targets(rows, "pain_points", data.ids))
-    shared = None
-    if len(tasks) > 1:  # one featuriser for all tasks: the classify stage transforms a batch once
-        texts = [data.X[data.train]] + ([extra[0]] if extra else [])
-        shared = TextFeatures().fit(pd.concat(texts, ignore_index=True))
-    report = {}
+    training = Training(read_sources(args), tasks, taxonomy, lexicon)
+    for task, data in training.tasks.items():
+        say(f"{task}: {len(data.frame):,} labelled rows from {len(data.sources)} source(s): {int(data.train.sum()):,} "
+            f"training, {int(data.held_out.sum()):,} held out, {int(data.validation.sum()):,} validation only")
+    say(f"read and prepared in {time.perf_counter() - start:.0f} s")
+    shared = shared_features(training) if len(tasks) > 1 else None
+    command = "feedback-mining " + shlex.join(str(a) for a in getattr(args, "argv", sys.argv[1:]))
+    results = {}
     for task in tasks:
         t0 = time.perf_counter()
-        model, tuning, ours, base = train_task(task, data, args.tune, shared, extra if task == "pain_points" else None)
-        effect = banking77_effect(data, tuning, ours, shared) if task == "pain_points" and extra else None
-        command = "feedback-mining " + shlex.join(str(a) for a in getattr(args, "argv", sys.argv[1:]))
-        card = model_card(task, model, data, tuning, ours, base, banking if extra and task == "pain_points" else None,
-                          effect, command)
-        entry = save_model(model, args.out, task, card)
-        beats = ours["macro_f1"] > base["macro_f1"] if task != "effort" else ours["mae"] < base["mae"]
-        say(f"{task}: trained in {time.perf_counter() - t0:.0f} s -> {args.out / entry['file']} "
-            f"({entry['size_bytes'] / 1e6:.1f} MB)\n  model    {summary_line(task, ours)}\n"
-            f"  baseline {summary_line(task, base)}" + ("" if beats else "\n  WARNING: not better than the baseline"))
-        report[task] = {"model": ours, "baseline": base, "beats_baseline": bool(beats), "artefact": entry,
-                        **({"banking77_effect": effect} if effect else {}), **({"tuning": tuning} if tuning else {})}
+        trained = [s for s in training.tasks[task].sources if not s.validation]
+        real = [s.name for s in trained if not s.own] if len(trained) > 1 else []
+        say(f"{task}: training" + (f", then once without each of {', '.join(real)}" if args.cross_domain and real else ""))
+        results[task] = train_one(task, training.tasks[task], args, shared)
+        say(f"{task}: done in {time.perf_counter() - t0:.0f} s")
+    if "effort" in results and {"sentiment", "pain_points"} <= set(results):
+        results["effort"]["by_sentiment"] = effort_calibration(training, results, taxonomy, lexicon)
+    report = {}
+    for task in tasks:
+        r = results[task]
+        card = model_card(task, r, training.tasks[task], command)
+        entry = save_model(r["model"], args.out, task, card)
+        say(f"{task}: saved {args.out / entry['file']} ({entry['size_bytes'] / 1e6:.1f} MB)")
+        for line in training_lines(task, r):
+            say("  " + line)
+        report[task] = {k: v for k, v in card["metrics"].items()} | {"artefact": entry}
     print(json.dumps(report if len(tasks) > 1 else report[tasks[0]], indent=2, ensure_ascii=False))
     return 0
 
 
-def banking77_effect(data: Data, tuning: dict, with_banking: dict, shared) -> dict:
-    """Held-out pain-point F1 without the BANKING77 rows (same split, same regularisation), next to with them."""
-    params = tuning.get("best") or {}
-    X, y = data.part("pain_points", train=True)
-    model, _ = fit("pain_points", X, y, features=shared, params=params)
-    without = evaluate("pain_points", model, *data.part("pain_points", train=False))
-    pick = lambda m: {"macro_f1": m["macro_f1"], "en_macro_f1": m["per_language"].get("en", {}).get("macro_f1")}
-    return {"with_banking77": pick(with_banking), "without_banking77": pick(without)}
+def training_lines(task, r) -> list[str]:
+    lines = [f"{kind} {name}: {summary_line(task, m)}" for kind in ("held_out", "validation")
+             for name, m in r[kind].items()]
+    if "baseline_held_out" in r:
+        lines.append(f"baseline TF-IDF + {'ridge' if task == 'effort' else 'LR'}: {summary_line(task, r['baseline_held_out'])}")
+    lines += [f"without {name}, on {name}: {summary_line(task, c['on_source'])}"
+              for name, c in r.get("cross_domain", {}).items()]
+    return lines
 
 
-def model_card(task, model, data: Data, tuning, ours, base, banking=None, effect=None, command: str = "") -> dict:
-    """The JSON model card: command, data fingerprint, held-out metrics and the baseline's, libraries, date."""
+def effort_calibration(training: Training, results: dict, taxonomy, lexicon) -> dict:
+    """Estimated effort by sentiment on rows the models never trained on: our held-out texts (beside their
+    labelled effort) and every real sentiment source (held-out rows, or all rows of a validation source)."""
+    classifier = ModelClassifier({t: results[t]["model"] for t in TASKS}, taxonomy, lexicon)
+    out = {}
+    effort_data = training.tasks["effort"]
+    held = effort_data.held_out & effort_data.own
+    if held.any():
+        X, y = effort_data.rows(held)
+        labels = effort_data.frame.loc[held, "label"].str.lower().to_numpy() if "label" in effort_data.frame else None
+        if labels is not None:
+            out["ours_held_out"] = effort_by_sentiment(classify(X, classifier)["effort_estimate"].to_numpy(), labels, y)
+    sentiment = training.tasks["sentiment"]
+    for source in sentiment.sources:
+        if source.own:
+            continue
+        rows = sentiment.of(source.name) & (sentiment.validation | sentiment.held_out)
+        if rows.any():
+            X, y = sentiment.rows(rows)
+            out[source.name] = effort_by_sentiment(classify(X, classifier)["effort_estimate"].to_numpy(), y)
+    return out
+
+
+def model_card(task, r: dict, data: TaskData, command: str = "") -> dict:
+    """The JSON model card: command, data fingerprint, every figure on unseen rows, libraries, date."""
+    model = r["model"]
+    names = {s.name for s in data.sources}
+    mappings = [describe_mapping(s.pain_point_mapping) | {"source": s.name} for s in data.sources
+                if task == "pain_points" and s.pain_point_mapping is not None]
     return {
         "task": task, "model": type(model).__name__, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "training_command": command,
-        "data": data.fingerprint(), "banking77": banking, "attribution": [ATTRIBUTION] if banking else [],
+        "data": data.fingerprint(),
+        "sources": [{"name": s.name, "own": s.own, "validation": s.validation, "weight": s.weight,
+                     "part": s.sentiment_part if task == "sentiment" else "all", "languages": sorted(
+                         set(data.frame.loc[data.of(s.name), "language"].astype(str)) - {""})} for s in data.sources],
+        "mappings": mappings,
+        "attribution": [ATTRIBUTIONS[n] for n in sorted(names) if n in ATTRIBUTIONS]
+        + ([LEXICON_ATTRIBUTION] if task != "pain_points" else []),
         "held_out": {"rule": labelled.HELD_OUT_RULE, "training_rows": int(data.train.sum()),
-                     "held_out_rows": int((~data.train).sum())},
+                     "held_out_rows": int(data.held_out.sum()), "validation_rows": int(data.validation.sum())},
         "features": {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.features_.get_params().items()},
         "estimator": {k: v for k, v in model.estimator.get_params().items() if isinstance(v, (int, float, str))},
-        "classes": [str(c) for c in getattr(model, "classes_", [])], "tuning": tuning,
-        "metrics": {"held_out": ours, "baseline_held_out": base, "banking77_effect": effect},
+        "gate": _gate(model), "classes": [str(c) for c in getattr(model, "classes_", [])], "tuning": r["tuning"],
+        "metrics": {"held_out": r["held_out"], "validation": r["validation"],
+                    "cross_domain": r.get("cross_domain", {}), "baseline_held_out": r.get("baseline_held_out"),
+                    **({"effort_by_sentiment": r["by_sentiment"]} if "by_sentiment" in r else {})},
         "languages": model.languages_, "library_versions": library_versions(),
     }
+
+
+def _gate(model) -> dict | None:
+    gate = getattr(model, "gate_", None)
+    if gate is None:
+        return None
+    return {**gate.get_params(), "vocabulary": len(gate.vocabulary_)}
 
 
 def command_evaluate(args) -> int:
@@ -280,20 +313,31 @@ def command_evaluate(args) -> int:
     directory = args.model or shipped_dir()
     model, info = load_model(directory, args.task)
     taxonomy = Taxonomy(args.taxonomy)
-    data = Data(args.data, (args.task,), taxonomy, SentimentLexicon(args.sentiment_lexicon)) if args.split != "all" \
-        else _all_rows(args, taxonomy)
-    X, y = data.part(args.task, train=False) if args.split == "held-out" else (data.X, data.y[args.task])
-    result = evaluate(args.task, model, X, y)
+    sources = read_sources(args)
+    data = TaskData(args.task, sources, known_pain_points(taxonomy),
+                    PreparedTexts(taxonomy, SentimentLexicon(args.sentiment_lexicon))) if args.split == "held-out" \
+        else _evaluation_rows(args.task, sources, taxonomy, args)
+    result = evaluate_sources(args.task, model, data)
+    if len(result["held_out"]) + len(result["validation"]) == 1:  # one file: its metrics at the top level
+        (only,) = [*result["held_out"].values(), *result["validation"].values()]
+        result = only
     print(json.dumps({**result, "task": args.task, "split": args.split, "model": {"dir": str(directory), **info}},
                      indent=2, ensure_ascii=False))
     return 0
 
 
-def _all_rows(args, taxonomy) -> Data:
-    data = Data.__new__(Data)
-    data.paths, data.ids = [Path(p) for p in args.data], known_pain_points(taxonomy)
-    data.frame = labelled.read_labelled(data.paths, args.task, data.ids)
-    data.train = np.zeros(len(data.frame), dtype=bool)
-    data.y = {args.task: labelled.targets(data.frame, args.task, data.ids)}
-    data.X = labelled.prepare(data.frame, taxonomy, SentimentLexicon(args.sentiment_lexicon))
+def _evaluation_rows(task, sources, taxonomy, args) -> TaskData:
+    """Every row of every source, as validation rows (no training split, no learnability checks)."""
+    data = TaskData.__new__(TaskData)
+    data.task, data.ids = task, known_pain_points(taxonomy)
+    from feedback_mining.sources import read_task
+
+    frames = [read_task(s, task, data.ids) for s in sources]
+    data.frame = pd.concat([f for f in frames if f is not None], ignore_index=True).assign(
+        _weight=1.0, _validation=True, _own=False, _evidence_only=False)
+    data.sources = sources
+    data.validation = np.ones(len(data.frame), dtype=bool)
+    data.held_out = data.train = ~data.validation
+    data.y = labelled.targets(data.frame, task, data.ids)
+    data.X = PreparedTexts(taxonomy, SentimentLexicon(args.sentiment_lexicon)).get(data.frame)
     return data

@@ -61,7 +61,20 @@ def test_label_metrics_match_hand_computed_values():
     # ru: negative F1 2/3 (tp 1, fn 1), neutral F1 2/3 (tp 1, fp 1); positive has no ru support -> not averaged
     assert m["per_language"]["ru"]["macro_f1"] == pytest.approx(2 / 3, abs=1e-4)
     assert m["per_language"]["en"] == {"macro_f1": pytest.approx(0.8), "accuracy": pytest.approx(2 / 3, abs=1e-4),
-                                       "n": 3}
+                                       "n": 3, "neutral_as_negative": None}  # no neutral text in en
+    assert m["neutral_as_negative"] == 0.0 and m["per_language"]["ru"]["neutral_as_negative"] == 0.0
+
+
+def test_neutral_called_negative_and_low_confidence_are_counted():
+    y_true = ["neutral", "neutral", "neutral", "neutral", "negative"]
+    y_pred = ["negative", "neutral", "negative", "positive", "negative"]
+    m = metrics.sentiment_metrics(y_true, y_pred, ["ru"] * 5, ("negative", "neutral", "positive"))
+    assert m["neutral_as_negative"] == 0.5  # 2 of the 4 neutral texts
+    proba = np.array([[0.4, 0.3, 0.3], [0.1, 0.8, 0.1], [0.9, 0.05, 0.05], [0.3, 0.3, 0.4], [0.45, 0.3, 0.25]])
+    low = metrics.low_confidence(y_true, proba, np.array(["negative", "neutral", "positive"]), threshold=0.5)
+    # below 0.5: rows 0 (wrong), 3 (wrong), 4 (right); the rest: rows 1 (right), 2 (wrong)
+    assert low == {"threshold": 0.5, "share": 0.6, "accuracy_low": pytest.approx(1 / 3, abs=1e-4),
+                   "accuracy_rest": 0.5}
     assert list(m)[:4] == ["macro_f1", "per_language", "per_class", "confusion"]
 
 
@@ -117,9 +130,12 @@ def test_train_writes_model_card_and_registry(trained):
     assert set(registry["models"]) == {"sentiment", "pain_points", "effort"}
     card = json.loads((out / "sentiment.card.json").read_text())
     assert card["data"][0]["sha256"] and card["held_out"]["held_out_rows"] > 0
-    assert set(card["metrics"]["held_out"]["per_language"]) == {"ru", "uk", "fa", "en"}
+    assert set(card["metrics"]["held_out"]["labelled"]["per_language"]) == {"ru", "uk", "fa", "en"}
     assert card["library_versions"]["scikit-learn"] and "train --task sentiment" in card["training_command"]
-    assert "Per language" in (out / "sentiment.card.md").read_text()
+    assert card["metrics"]["baseline_held_out"]["n"] == card["metrics"]["held_out"]["labelled"]["n"]
+    text = (out / "sentiment.card.md").read_text()
+    assert "## Held-out rows of each trained source" in text and "| labelled | 47 |" in text
+    assert "Every figure is on held-out rows" in text  # one file, no other domain: the card says so
 
 
 def test_evaluate_prints_metrics_that_recompute_from_predictions(trained, capsys):
@@ -129,9 +145,12 @@ def test_evaluate_prints_metrics_that_recompute_from_predictions(trained, capsys
     result = json.loads(capsys.readouterr().out)
     assert list(result)[:4] == ["macro_f1", "per_language", "per_class", "confusion"]
     from feedback_mining.classify import SentimentLexicon, Taxonomy
-    from feedback_mining.train import Data
-    data = Data([root / "labelled.csv"], ("sentiment",), Taxonomy(), SentimentLexicon())
-    X, y = data.part("sentiment", train=False)
+    from feedback_mining.sources import sources_from_files
+    from feedback_mining.train import known_pain_points
+    from feedback_mining.training_data import PreparedTexts, TaskData
+    data = TaskData("sentiment", sources_from_files([root / "labelled.csv"]), known_pain_points(Taxonomy()),
+                    PreparedTexts(Taxonomy(), SentimentLexicon()))
+    X, y = data.rows(data.held_out)
     model, _ = load_model(out, "sentiment")
     from sklearn.metrics import f1_score
     assert result["macro_f1"] == pytest.approx(f1_score(y, model.predict(X), average="macro"), abs=1e-4)

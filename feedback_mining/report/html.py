@@ -292,8 +292,11 @@ def sentiment(r: Report) -> Html:
               (loc.t("by_language"), by_lang, [f"{loc.language(k)} ({loc.count(n)})" for k, n in by_lang["n"].items()])]
     chart = charts.sentiment_bars("sentiment", loc.t("h_sentiment"), panels,
                                   {s: loc.t(s) for s in ("negative", "neutral", "positive")}, loc.pct)
+    rated = items["sentiment"].isin(["negative", "neutral", "positive"])
+    low = items.loc[rated, "sentiment_low_confidence"] if "sentiment_low_confidence" in items else pd.Series([False])
+    note = loc.t("sentiment_low_confidence", share=loc.pct(float(low.mean())), n=loc.count(int(low.sum())))
     return _section("sentiment", loc.t("h_sentiment"),
-                    join([Html(f'<p class="intro">{esc(loc.t("sentiment_intro"))}</p>'), Html(chart)]))
+                    join([Html(f'<p class="intro">{esc(loc.t("sentiment_intro"))} {esc(note)}</p>'), Html(chart)]))
 
 
 def quality(r: Report) -> Html:

@@ -108,6 +108,8 @@ WORDS = {
         "h_sentiment": "Sentiment by touchpoint and language",
         "sentiment_intro": "Share of feedback texts that read negative, neutral or positive (feedback without text "
                            "is left out).",
+        "sentiment_low_confidence": "{share} of them ({n}) rest on a low-confidence prediction (below 0.5): read "
+                                    "small differences with care.",
         "by_touchpoint": "By touchpoint", "by_language": "By language",
         "negative": "Negative", "neutral": "Neutral", "positive": "Positive",
         # quality
@@ -227,6 +229,8 @@ WORDS = {
         "h_sentiment": "Тональность по точкам контакта и языкам",
         "sentiment_intro": "Доля текстов отзывов с негативной, нейтральной и позитивной тональностью (отзывы без "
                            "текста не учтены).",
+        "sentiment_low_confidence": "{share} из них ({n}) определены с низкой уверенностью (ниже 0,5): к небольшим "
+                                    "различиям относитесь осторожно.",
         "by_touchpoint": "По точкам контакта", "by_language": "По языкам",
         "negative": "Негатив", "neutral": "Нейтрально", "positive": "Позитив",
         "h_quality": "Качество данных",

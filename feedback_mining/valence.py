@@ -1,0 +1,98 @@
+"""Sentiment evidence that means the same in every domain: strong valence words, emoticons, the sentiment terms.
+
+A learned model of our own texts knows feedback vocabulary; on a sentence about anything else it has little to
+go on, and what it has (function words, the training mix's class balance) says nothing about sentiment. The
+evidence here does not depend on the domain: words whose valence a lexicon states, negated or not, and emoticons.
+`SentimentModel` and `EffortModel` lean on it where a text's words are unfamiliar (`models.DomainGate`).
+
+Lexicons (`resources/valence_<lang>.tsv`, lemma -> valence in [-1, 1], strong entries only) are derived data,
+rebuilt by `models/training/build_valence.py`: Russian spread from our seed words over navec embeddings, English
+from the VADER lexicon (MIT). Ukrainian and Persian have none yet: their evidence is the sentiment terms and
+emoticons alone.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from feedback_mining.lang import SUPPORTED, get_language
+
+EVIDENCE_COLUMNS = ("valence_positive", "valence_negative", "strong_positive", "strong_negative", "valence_mixed",
+                    "valence_compound", "emoticon_positive", "emoticon_negative", "terms_positive", "terms_negative",
+                    "terms_pain_points")
+NEGATED = -0.5  # a negated word counts for the other side, half as strong ("не плохо" is mildly positive)
+STRONG = 0.8  # a strong word: "ужасный", "terrible" (VADER 2.4 of 4 and above)
+# ":)", ":-)", ";)", ":D", "))" (Russian chat smiles), "=)" ; ":(", ":'(", "((" ; the sentiment file has emoji
+_SMILE = re.compile(r"[:;=]-?\)+|:-?d\b|(?<![:;=(\d])\){2,}")
+_FROWN = re.compile(r"[:;=]'?-?\(+|(?<![:;=)\d])\({2,}")
+
+
+@lru_cache(maxsize=None)
+def lexicon(lang: str) -> dict[str, float]:
+    """Lemma -> valence of a language, with negated forms (`не_плохой` -> +0.5); empty without a lexicon file."""
+    try:
+        text = resources.files("feedback_mining").joinpath(f"resources/valence_{lang}.tsv").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    words = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            lemma, value = line.split("\t")
+            words[lemma] = float(value)
+    negated = {f"{n}_{lemma}": NEGATED * v for lemma, v in words.items() for n in get_language(lang).negators}
+    return {**negated, **words}
+
+
+def valence_stats(features: list[str], lang: str) -> np.ndarray:
+    """(texts, 6): log1p of positive and negative valence sums and of strong-word counts, their product, and a
+    VADER-style compound `s / sqrt(s^2 + 15)` of `s = 3 * sum`, from negation-marked lemmas (`features`)."""
+    out = np.zeros((len(features), 6), dtype=np.float32)
+    words = lexicon(lang)
+    if not words:
+        return out
+    get = words.get
+    for i, text in enumerate(features):
+        values = [v for v in map(get, text.split()) if v is not None]
+        if values:
+            positive = sum(v for v in values if v > 0)
+            negative = positive - sum(values)
+            total = 3.0 * (positive - negative)
+            out[i] = (positive, negative, sum(v >= STRONG for v in values), sum(v <= -STRONG for v in values),
+                      0.0, total / np.sqrt(total * total + 15.0))
+    out[:, :4] = np.log1p(out[:, :4])
+    out[:, 4] = out[:, 0] * out[:, 1]
+    return out
+
+
+def evidence(frame: pd.DataFrame) -> np.ndarray:
+    """The evidence features (`EVIDENCE_COLUMNS`) of a text frame with `features`, `clean_text`, `language` and
+    the term counts `hits_positive`, `hits_negative` and `hits_<pain point>` (absent: 0). A described pain point
+    ("waited 40 minutes") is a complaint in any domain, which is why its count is evidence too."""
+    features = frame["features"].fillna("").astype(str).to_numpy(dtype=object)
+    language = frame["language"].fillna("other").astype(str).to_numpy() if "language" in frame \
+        else np.full(len(frame), "other", dtype=object)
+    out = np.zeros((len(frame), len(EVIDENCE_COLUMNS)), dtype=np.float32)
+    for lang in set(language) & set(SUPPORTED):
+        rows = np.flatnonzero(language == lang)
+        out[rows, :6] = valence_stats(features[rows].tolist(), lang)
+    texts = frame["clean_text"].fillna("").astype(str).tolist()
+    for i, text in enumerate(texts):
+        if "(" in text or ")" in text:  # most texts have no emoticon: skip the two searches
+            lower = text.lower()
+            out[i, 6], out[i, 7] = np.log1p(len(_SMILE.findall(lower))), np.log1p(len(_FROWN.findall(lower)))
+    for j, column in ((8, "hits_positive"), (9, "hits_negative")):
+        if column in frame:
+            out[:, j] = np.log1p(_count(frame[column]))
+    pains = [c for c in frame.columns if c.startswith("hits_") and c not in ("hits_positive", "hits_negative")]
+    out[:, 10] = np.log1p(sum((_count(frame[c]) for c in pains), np.zeros(len(frame))))
+    return out
+
+
+def _count(column: pd.Series) -> np.ndarray:
+    return np.clip(pd.to_numeric(column, errors="coerce").fillna(0).to_numpy(dtype=float), 0, None)
+
