@@ -29,7 +29,6 @@ import pandas as pd
 from scipy import sparse
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin, clone
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import normalize
@@ -296,51 +295,85 @@ def _rows(mask, n):
 class SentimentModel(ClassifierMixin, _TextModel):
     """negative / neutral / positive: a word-based part and an evidence part, blended by the domain gate.
 
-    - words: a multinomial logistic regression over the featuriser, with calibrated probabilities (temperature
-      scaling by cross-validation, so the ranking of classes is the regression's);
+    - words: a multinomial logistic regression over the featuriser;
     - evidence: a logistic regression over `valence.EVIDENCE_COLUMNS` (strong valence words, emoticons, the
-      sentiment terms), ten numbers that mean the same in any domain, so a text without any is neutral;
-    - `log p = g * log p_words + (1 - g) * log p_evidence`, renormalised, with `g = gate(text)`.
+      sentiment and pain-point terms), a few numbers that mean the same in any domain, so a text without any is
+      neutral;
+    - `log p = (g * log p_words + (1 - g) * log p_evidence) / T`, renormalised, with `g = gate(text)` and the
+      temperature `T` fitted on out-of-fold predictions of the training rows (5 folds), so that the blend's
+      confidence is calibrated, not just each part's.
 
     `fit(X, y, sample_weight, evidence_only=mask)`: rows in `mask` train the evidence part only (a source whose
     vocabulary should not teach the word part, e.g. general sentences). Weigh rows so that every source and
-    class counts alike (`train.balanced_weights`), and the training mix's balance does not decide a real week.
+    class counts alike (`training_data.TaskData.weights`): the training mix's balance must not decide a week.
     """
 
     def __init__(self, features=None, estimator=None, unseen_language_weight=0.6, min_language_rows=20,
-                 gate=None, evidence_C=1.0):
+                 gate=None, evidence_C=1.0, calibration_folds=5):
         super().__init__(features, estimator, unseen_language_weight, min_language_rows)
         self.gate = gate
         self.evidence_C = evidence_C
+        self.calibration_folds = calibration_folds
 
     def _fit_estimator(self, Xt, y, sample_weight=None, X=None, evidence_only=None):
         y = np.asarray(y, dtype=object)
         words = _rows(evidence_only, len(y))
-        w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         base = self.estimator if self.estimator is not None else LogisticRegression(C=4.0, max_iter=2000)
-        folds = int(min(5, pd.Series(y[words]).value_counts().min()))
-        model = CalibratedClassifierCV(clone(base), method="temperature", cv=folds, ensemble=False) \
-            if folds >= 2 else clone(base)
-        self.estimator_ = model.fit(Xt[words], y[words], **_sample_weight_kwargs(model, None if w is None else w[words]))
+        self.estimator_ = clone(base).fit(Xt[words], y[words], sample_weight=w[words])
         self.classes_ = np.asarray(self.estimator_.classes_, dtype=object)
         self.prior_ = pd.Series(y).value_counts(normalize=True).reindex(self.classes_).fillna(0).to_numpy(float)
         self.gate_ = self.evidence_ = None
+        self.temperature_ = 1.0
         if X is not None:
             self.gate_ = clone(self.gate if self.gate is not None else DomainGate()).fit(
                 X["features"].fillna("").astype(str).to_numpy()[words])
-            self.evidence_ = LogisticRegression(C=self.evidence_C, max_iter=3000).fit(evidence(X), y, sample_weight=w)
+            E = evidence(X)
+            self.evidence_ = LogisticRegression(C=self.evidence_C, max_iter=3000).fit(E, y, sample_weight=w)
             if list(self.evidence_.classes_) != list(self.classes_):
                 raise ValueError(f"the word-based rows have labels {list(self.classes_)}, all rows "
                                  f"{list(self.evidence_.classes_)}: every label needs word-based rows")
+            folds = int(min(self.calibration_folds, pd.Series(y[words]).value_counts().min()))
+            if folds >= 2:
+                self.temperature_ = self._fit_temperature(base, Xt, E, y, w, words, X, folds)
         return self
+
+    def _fit_temperature(self, base, Xt, E, y, w, words, X, folds) -> float:
+        """The temperature that makes the blend's out-of-fold probabilities fit the labels best (weighted log
+        loss): each row is predicted by parts fitted without it (evidence-only rows by the whole word part,
+        which never saw them)."""
+        from scipy.optimize import minimize_scalar
+        from sklearn.model_selection import StratifiedKFold
+
+        p_words = np.zeros((len(y), len(self.classes_)))
+        p_words[~words] = self.estimator_.predict_proba(Xt[~words]) if (~words).any() else 0
+        p_evidence = np.zeros_like(p_words)
+        word_rows = np.flatnonzero(words)
+        for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(word_rows, y[words]):
+            fitted = clone(base).fit(Xt[word_rows[train]], y[word_rows[train]], sample_weight=w[word_rows[train]])
+            p_words[word_rows[test]] = fitted.predict_proba(Xt[word_rows[test]])
+        for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(E, y):
+            fitted = LogisticRegression(C=self.evidence_C, max_iter=3000).fit(E[train], y[train], sample_weight=w[train])
+            p_evidence[test] = fitted.predict_proba(E[test])
+        logits = self._blend(p_words, p_evidence, X)
+        truth = (y[:, None] == self.classes_[None, :])
+
+        def loss(log_t):
+            proba = softmax(logits / np.exp(log_t), axis=1)
+            return -np.sum(w * np.log(np.clip(proba[truth], 1e-12, 1))) / w.sum()
+
+        return float(np.exp(minimize_scalar(loss, bounds=(-2.0, 2.0), method="bounded").x))
+
+    def _blend(self, p_words, p_evidence, X) -> np.ndarray:
+        g = self.familiarity(X)[:, None]
+        return g * np.log(np.clip(p_words, 1e-9, 1)) + (1 - g) * np.log(np.clip(p_evidence, 1e-9, 1))
 
     def predict_proba_features(self, Xt, X) -> np.ndarray:
         words = self.estimator_.predict_proba(Xt)
         if self.evidence_ is None:
             return self._shrink(words, X)
-        g = self.familiarity(X)[:, None]
-        logits = g * np.log(np.clip(words, 1e-9, 1)) + (1 - g) * np.log(self.evidence_.predict_proba(evidence(X)))
-        return self._shrink(softmax(logits, axis=1), X)
+        logits = self._blend(words, self.evidence_.predict_proba(evidence(X)), X)
+        return self._shrink(softmax(logits / self.temperature_, axis=1), X)
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
