@@ -38,7 +38,11 @@ def _held_out_rows(task: str, metrics: dict) -> list[list]:
 
 
 def _per_class(result: dict) -> list[str]:
-    return _table([[k, v["precision"], v["recall"], v["f1"], v["support"]] for k, v in result["per_class"].items()],
+    """Per-class table, without the classes the rows neither have nor were predicted to have."""
+    confusion = result.get("confusion", {})
+    shown = {k: v for k, v in result["per_class"].items()
+             if v["support"] or not isinstance(confusion, dict) or confusion.get(k, {}).get("fp", 1)}
+    return _table([[k, v["precision"], v["recall"], v["f1"], v["support"]] for k, v in shown.items()],
                   ["class", "precision", "recall", "f1", "support"])
 
 
@@ -65,6 +69,14 @@ def render_card(card: dict) -> str:
                           f"(with it: {_fmt(_score(task, metrics['held_out'].get(_own(card), {})))}).", ""]
     lines += ["## Held-out rows of each trained source", "",
               *_table(_held_out_rows(task, metrics), ["source", "n", metric, "neutral called negative", *LANGUAGES])]
+    if task == "pain_points":
+        for name, m in metrics["held_out"].items():
+            if name != _own(card):
+                lines += ["", f"Per class on the held-out rows of `{name}` (trained with its other rows):", "",
+                          *_per_class(m)]
+        if any(m.get("partial") for m in card.get("mappings", [])):
+            lines += ["", "A partial mapping labels one issue per text, so a text's other pain points count as false "
+                          "positives here: precision on such a source is a lower bound; recall is exact."]
     own = metrics["held_out"].get(_own(card))
     base = metrics.get("baseline_held_out")
     if own and base:
