@@ -184,6 +184,7 @@ class LexiconClassifier:
     def __init__(self, taxonomy: Taxonomy | None = None, lexicon: SentimentLexicon | None = None):
         self.taxonomy = taxonomy or Taxonomy()
         self.lexicon = lexicon or SentimentLexicon()
+        combined_matcher(self.taxonomy, self.lexicon)
 
     @property
     def ids(self) -> list[str]:
@@ -236,6 +237,7 @@ class ModelClassifier:
         self.source, self.info = source, info or {}
         learned = list(getattr(models.get("pain_points"), "classes_", []))
         self.ids = self.taxonomy.ids + [pp for pp in learned if pp not in self.taxonomy.ids]
+        combined_matcher(self.taxonomy, self.lexicon)  # built with the classifier, not in its first batch
 
     def __reduce__(self):
         if self.source is None:
@@ -295,7 +297,7 @@ def _apply(model, X: pd.DataFrame, cache: dict, method: str, **kwargs) -> np.nda
     key = getattr(features, "fingerprint_", id(features))
     if key not in cache:
         cache[key] = features.transform(X)
-    return np.asarray(getattr(model, f"{method}_features")(cache[key], X, **kwargs))
+    return np.asarray(getattr(model, f"{method}_features")(cache[key], X, cache=cache, **kwargs))
 
 
 def _with_model_evidence(evidence, model, cache, rows, proba, classes) -> list[dict[str, list[str]]]:
@@ -361,7 +363,7 @@ def classify(frame: pd.DataFrame, classifier, text_col: str = "clean_text") -> p
     return frame.assign(
         sentiment=p.sentiment, sentiment_confidence=p.confidence,
         sentiment_low_confidence=low_confidence(p.sentiment, p.confidence), **pain_point_columns(p.scores, ids),
-        pain_point_evidence=[json.dumps(e, ensure_ascii=False) for e in p.evidence],
+        pain_point_evidence=[json.dumps(e, ensure_ascii=False) if e else "{}" for e in p.evidence],
         effort_estimate=p.effort,
         **{f"p_{pp}": p.scores[:, j].round(4) for j, pp in enumerate(ids)},
     )

@@ -34,7 +34,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-from feedback_mining.valence import evidence
+from feedback_mining.valence import batch_lookup, evidence
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 PAIN_POINT_IDS = ("waiting", "repeat_contact", "transfer", "channel_switch", "repeat_info", "process_complexity",
@@ -56,18 +56,22 @@ def char_wb_ngrams(word: str, low: int, high: int) -> list[str]:
 def word_ngrams(features: str) -> list[str]:
     """Unigrams and bigrams of a space-joined token string: `a b c` -> `[a, b, c, 'a b', 'b c']`."""
     tokens = features.split()
-    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+    return tokens + list(map(" ".join, itertools.pairwise(tokens)))
 
 
-def _tfidf(rows: list[np.ndarray] | list[list[int]], indptr: list[int], n_columns: int, idf: np.ndarray):
+def _tfidf(rows: list[list[int]], indptr: list[int], n_columns: int, idf: np.ndarray):
     """Sublinear tf * idf, rows l2-normalised, from the column indices of each row (repeats are counts)."""
-    indices = np.fromiter((i for row in rows for i in row), dtype=np.int32) if rows and isinstance(rows[0], list) \
-        else (np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32))
+    indices = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int32, count=indptr[-1])
     matrix = sparse.csr_matrix((np.ones(len(indices), np.float32), indices, np.asarray(indptr, np.int64)),
                                shape=(len(indptr) - 1, n_columns))
     matrix.sum_duplicates()
-    matrix.data = (np.log(matrix.data) + 1.0) * idf[matrix.indices]
-    return normalize(matrix, copy=False)
+    return _weigh(matrix, idf)
+
+
+def _weigh(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """Counts to sublinear tf * idf, rows l2-normalised (scikit-learn's `TfidfVectorizer(sublinear_tf=True)`)."""
+    counts.data = (np.log(counts.data) + 1.0) * idf[counts.indices]
+    return normalize(counts, copy=False)
 
 
 class TextFeatures(TransformerMixin, BaseEstimator):
@@ -139,29 +143,38 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return out
 
     def _chars(self, texts) -> sparse.csr_matrix:
+        """Character n-gram tf-idf rows: each distinct word of the batch looked up once (its n-gram columns cached
+        across batches), and the texts' counts as one sparse product (texts x words) @ (words x n-grams)."""
         cache = self.__dict__.setdefault("cache_", {})
         if len(cache) > WORD_CACHE_LIMIT:
             cache.clear()
-        split = [text.split() for text in texts]
-        new = set().union(*split).difference(cache)  # each distinct new word of the batch once
-        if new:
-            get, (low, high) = self.char_vocabulary_.get, self.char_ngram_range
-            for word in new:
+        texts = list(texts)
+        tokens = " ".join(texts).split()
+        words = list(dict.fromkeys(tokens))
+        get, (low, high) = self.char_vocabulary_.get, self.char_ngram_range
+        for word in words:
+            if word not in cache:
                 cache[word] = np.array([c for c in map(get, char_wb_ngrams(word, low, high)) if c is not None],
                                        dtype=np.int32)
-        rows = [cache[word] for words in split for word in words]
-        ends = np.cumsum(np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)))
-        last_word = np.cumsum(np.fromiter(map(len, split), dtype=np.int64, count=len(split))) - 1
-        indptr = np.concatenate([[0], np.where(last_word >= 0, ends[np.maximum(last_word, 0)] if len(ends) else 0, 0)])
-        return _tfidf(rows, indptr, len(self.char_vocabulary_), self.char_idf_)
+        grams = [cache[word] for word in words]
+        sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        by_word = sparse.csr_matrix((np.ones(int(sizes.sum()), np.float32),
+                                     np.concatenate(grams) if grams else np.zeros(0, np.int32), np.r_[0, np.cumsum(sizes)]),
+                                    shape=(len(words), len(self.char_vocabulary_)))
+        position = {word: i for i, word in enumerate(words)}
+        lengths = np.fromiter(map(len, map(str.split, texts)), dtype=np.int64, count=len(texts))
+        by_text = sparse.csr_matrix((np.ones(len(tokens), np.float32),
+                                     np.fromiter(map(position.__getitem__, tokens), np.int64, count=len(tokens)),
+                                     np.r_[0, np.cumsum(lengths)]), shape=(len(texts), len(words)))
+        return _weigh((by_text @ by_word).tocsr(), self.char_idf_)
 
     def _words(self, features) -> sparse.csr_matrix:
-        vocabulary, rows, indptr = self.word_vocabulary_, [], [0]
+        get, rows, indptr = self.word_vocabulary_.get, [], [0]
         for text in features:
-            row = [vocabulary[g] for g in word_ngrams(text) if g in vocabulary]
+            row = [c for c in map(get, word_ngrams(text)) if c is not None]
             rows.append(row)
             indptr.append(indptr[-1] + len(row))
-        return _tfidf(rows, indptr, len(vocabulary), self.word_idf_)
+        return _tfidf(rows, indptr, len(self.word_vocabulary_), self.word_idf_)
 
     def feature_names(self) -> np.ndarray:
         """Column names: `c:<n-gram>`, `w:<lemma or bigram>`, then the lexicon columns."""
@@ -205,6 +218,8 @@ class DomainGate(BaseEstimator):
         counts = Counter(token for text in features for token in set(str(text).split()))
         self.stop_words_ = frozenset(w for w, _ in counts.most_common(self.stop_words))
         self.vocabulary_ = frozenset(w for w, n in counts.items() if n >= self.min_df) - self.stop_words_
+        self.fingerprint_ = hashlib.sha256(repr((sorted(self.vocabulary_), sorted(self.stop_words_),
+                                                 self.get_params())).encode()).hexdigest()[:16]
         return self
 
     def coverage(self, features) -> np.ndarray:
@@ -212,13 +227,13 @@ class DomainGate(BaseEstimator):
         status = self.__dict__.get("status_")
         if status is None:  # token -> 0 stop word, 1 known; built once, not pickled
             status = self.__dict__["status_"] = {**dict.fromkeys(self.vocabulary_, 1), **dict.fromkeys(self.stop_words_, 0)}
-        get, out = status.get, np.zeros(len(features))
-        for i, text in enumerate(features):
-            marks = [get(t, 2) for t in str(text).split()]
-            content = len(marks) - marks.count(0)
-            if content:
-                out[i] = marks.count(1) / content
-        return out
+        marks, starts = batch_lookup(features, status, 2, 0)
+        if not len(starts):
+            return np.zeros(0)
+        content = np.add.reduceat((marks != 0).astype(np.int64), starts)
+        known = np.add.reduceat((marks == 1).astype(np.int64), starts)
+        empty = np.diff(np.r_[starts, len(marks) - 1]) == 0  # reduceat gives an empty text the next value
+        return np.where(empty | (content == 0), 0.0, known / np.maximum(content, 1))
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k != "status_"}
@@ -275,10 +290,19 @@ class _TextModel(BaseEstimator):
             proba[unseen] = w * proba[unseen] + (1 - w) * self.prior_
         return proba
 
-    def familiarity(self, X: pd.DataFrame) -> np.ndarray:
-        """The domain gate of each row: 1 where the word-based part decides, 0 where the evidence does."""
+    def familiarity(self, X: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
+        """The domain gate of each row: 1 where the word-based part decides, 0 where the evidence does. Models
+        sharing a gate (same `fingerprint_`) compute it once per batch through `cache`."""
         gate = getattr(self, "gate_", None)
-        return np.ones(len(X)) if gate is None else gate.transform(X["features"].fillna("").astype(str).tolist())
+        if gate is None:
+            return np.ones(len(X))
+        key = ("gate", getattr(gate, "fingerprint_", id(gate)))
+        if cache is None or key not in cache:
+            value = gate.transform(X["features"].fillna("").astype(str).tolist())
+            if cache is None:
+                return value
+            cache[key] = value
+        return cache[key]
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.predict_proba_features(self.features_.transform(X), X)
@@ -364,15 +388,15 @@ class SentimentModel(ClassifierMixin, _TextModel):
 
         return float(np.exp(minimize_scalar(loss, bounds=(-2.0, 2.0), method="bounded").x))
 
-    def _blend(self, p_words, p_evidence, X) -> np.ndarray:
-        g = self.familiarity(X)[:, None]
+    def _blend(self, p_words, p_evidence, X, cache=None) -> np.ndarray:
+        g = self.familiarity(X, cache)[:, None]
         return g * np.log(np.clip(p_words, 1e-9, 1)) + (1 - g) * np.log(np.clip(p_evidence, 1e-9, 1))
 
-    def predict_proba_features(self, Xt, X) -> np.ndarray:
+    def predict_proba_features(self, Xt, X, cache=None) -> np.ndarray:
         words = self.estimator_.predict_proba(Xt)
         if self.evidence_ is None:
             return self._shrink(words, X)
-        logits = self._blend(words, self.evidence_.predict_proba(evidence(X)), X)
+        logits = self._blend(words, self.evidence_.predict_proba(evidence(X)), X, cache)
         return self._shrink(softmax(logits / self.temperature_, axis=1), X)
 
     def predict(self, X):
@@ -405,7 +429,7 @@ class PainPointModel(ClassifierMixin, _TextModel):
     def decision_function_features(self, Xt) -> np.ndarray:
         return np.asarray(Xt @ self.coef_.T) + self.intercept_
 
-    def predict_proba_features(self, Xt, X) -> np.ndarray:
+    def predict_proba_features(self, Xt, X, cache=None) -> np.ndarray:
         return self._shrink(expit(self.decision_function_features(Xt)), X)
 
     def predict(self, X):
@@ -426,7 +450,7 @@ class EffortModel(RegressorMixin, _TextModel):
     `predict_features`; `ModelClassifier` passes them), i.e. the expected effort of a text with that sentiment
     and those pain points. A neutral text about anything else then costs
     what a neutral text costs in the training data, not the average effort. Without `structure` the word-based
-    part alone predicts.
+    part alone predicts. `gate` may be a fitted `DomainGate` (the sentiment model's, so a batch computes it once).
     """
 
     def __init__(self, features=None, estimator=None, unseen_language_weight=0.6, min_language_rows=20, gate=None):
@@ -443,16 +467,17 @@ class EffortModel(RegressorMixin, _TextModel):
             structure = pd.DataFrame(structure).reset_index(drop=True)
             self.structure_columns_ = [str(c) for c in structure.columns]
             self.structure_ = Ridge(alpha=1.0).fit(structure.to_numpy(float), y, sample_weight=sample_weight)
-            self.gate_ = clone(self.gate if self.gate is not None else DomainGate()).fit(
+            fitted = self.gate is not None and hasattr(self.gate, "vocabulary_")  # a gate shared with sentiment
+            self.gate_ = self.gate if fitted else clone(self.gate if self.gate is not None else DomainGate()).fit(
                 X["features"].fillna("").astype(str).to_numpy())
         return self
 
-    def predict_features(self, Xt, X, structure=None) -> np.ndarray:
+    def predict_features(self, Xt, X, structure=None, cache=None) -> np.ndarray:
         words = self.estimator_.predict(Xt)
         if self.structure_ is not None and structure is not None:
             implied = self.structure_.predict(pd.DataFrame(structure).reindex(
                 columns=self.structure_columns_, fill_value=0.0).to_numpy(float))
-            g = self.familiarity(X)
+            g = self.familiarity(X, cache)
             words = g * words + (1 - g) * implied
         return np.clip(words, 0.0, 1.0)
 

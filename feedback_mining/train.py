@@ -115,9 +115,9 @@ def tune(task, X, Xt, y, w=None, ours=None, folds: int = 5, seed: int = 0, known
 
 
 def fit_task(task: str, data: TaskData, mask, features: TextFeatures | None = None, tune_params: bool = False,
-             params: dict | None = None):
+             params: dict | None = None, gate=None):
     """A model of `task` fitted on the rows in `mask` (its featuriser fitted on their word rows unless a fitted
-    one is given), and its tuning."""
+    one is given; `gate`, a fitted domain gate to share), and its tuning."""
     mask = np.asarray(mask, dtype=bool)
     X, y = data.rows(mask)
     words = ~data.evidence_only[mask]
@@ -132,7 +132,8 @@ def fit_task(task: str, data: TaskData, mask, features: TextFeatures | None = No
         known = data.known(mask) if task == "pain_points" else None
         params, tuning = tune(task, X.iloc[sub].reset_index(drop=True), Xt[sub], ys, w[sub], ours if len(ours) else None,
                               known=None if known is None else known.iloc[sub].reset_index(drop=True))
-    model = MODEL_CLASSES[task](features=features, estimator=estimator(task, **(params or {})))
+    model = MODEL_CLASSES[task](features=features, estimator=estimator(task, **(params or {})),
+                                **({"gate": gate} if gate is not None else {}))
     extra = {"evidence_only": ~words} if task == "sentiment" else {}
     if task == "effort":
         extra = {"structure": data.structure(mask)}
@@ -191,9 +192,9 @@ def shared_features(training: Training) -> TextFeatures:
     return TextFeatures().fit(frame.reset_index(drop=True))
 
 
-def train_one(task, data: TaskData, args, shared) -> dict:
+def train_one(task, data: TaskData, args, shared, gate=None) -> dict:
     """Fit, evaluate everywhere, and return what the card and the report need."""
-    model, tuning = fit_task(task, data, data.train, shared, args.tune)
+    model, tuning = fit_task(task, data, data.train, shared, args.tune, gate=gate)
     result = {"model": model, "tuning": tuning, **evaluate_sources(task, model, data)}
     ours_train, ours_held = data.train & data.own, data.held_out & data.own
     if ours_held.any() and ours_train.any():

@@ -333,3 +333,11 @@ def test_enrich_uses_a_given_model_directory(trained, tmp_path):
     out = pd.read_csv(tmp_path / "out.csv")
     assert out["sentiment"].tolist()[1] in ("positive", "neutral") and out["effort_estimate"].between(0, 1).all()
     assert main(["enrich", str(source), "--out", str(tmp_path / "o.csv"), "--models", str(tmp_path / "none")]) == 2
+
+
+def test_readme_model_table_is_the_cards():
+    from feedback_mining.cards import readme_table
+    root = Path(__file__).resolve().parent.parent
+    cards = {t: json.loads((root / "models" / f"{t}.card.json").read_text()) for t in ("sentiment", "pain_points", "effort")}
+    assert readme_table(cards) in (root / "README.md").read_text(encoding="utf-8"), \
+        "README's model table differs from the cards: paste feedback_mining.cards.readme_table(cards)"
