@@ -270,7 +270,8 @@ class ModelClassifier:
             if "sentiment" in self.models:
                 sentiment_proba = _apply(self.models["sentiment"], X, cache, "predict_proba")
                 classes = np.asarray(self.models["sentiment"].classes_, dtype=object)
-                sentiment[rows], confidence[rows] = classes[sentiment_proba.argmax(axis=1)], sentiment_proba.max(axis=1).round(4)
+                sentiment[rows] = classes[sentiment_proba.argmax(axis=1)]
+                confidence[rows] = sentiment_proba.max(axis=1).round(4)
             taxonomy_only = pain_point_probability(found.hits[rows].astype(float)) * (found.hits[rows] > 0)
             scores[rows, :taxonomy_only.shape[1]] = taxonomy_only
             if "pain_points" in self.models:

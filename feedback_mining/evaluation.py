@@ -76,7 +76,8 @@ def evaluate_sources(task, model, data) -> dict:
     for source in data.sources:
         rows = data.of(source.name) & (data.validation if source.validation else data.held_out)
         if rows.sum() >= 5:
-            out["validation" if source.validation else "held_out"][source.name] = evaluate(task, model, *data.rows(rows))
+            kind = "validation" if source.validation else "held_out"
+            out[kind][source.name] = evaluate(task, model, *data.rows(rows))
     return out
 
 

@@ -158,8 +158,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
                                        dtype=np.int32)
         grams = [cache[word] for word in words]
         sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-        by_word = sparse.csr_matrix((np.ones(int(sizes.sum()), np.float32),
-                                     np.concatenate(grams) if grams else np.zeros(0, np.int32), np.r_[0, np.cumsum(sizes)]),
+        columns = np.concatenate(grams) if grams else np.zeros(0, np.int32)
+        by_word = sparse.csr_matrix((np.ones(len(columns), np.float32), columns, np.r_[0, np.cumsum(sizes)]),
                                     shape=(len(words), len(self.char_vocabulary_)))
         position = {word: i for i, word in enumerate(words)}
         lengths = np.fromiter(map(len, map(str.split, texts)), dtype=np.int64, count=len(texts))
@@ -226,7 +226,8 @@ class DomainGate(BaseEstimator):
         """The share of each text's content words in the vocabulary (0 for a text with none)."""
         status = self.__dict__.get("status_")
         if status is None:  # token -> 0 stop word, 1 known; built once, not pickled
-            status = self.__dict__["status_"] = {**dict.fromkeys(self.vocabulary_, 1), **dict.fromkeys(self.stop_words_, 0)}
+            status = {**dict.fromkeys(self.vocabulary_, 1), **dict.fromkeys(self.stop_words_, 0)}
+            self.__dict__["status_"] = status
         marks, starts = batch_lookup(features, status, 2, 0)
         if not len(starts):
             return np.zeros(0)
@@ -377,7 +378,8 @@ class SentimentModel(ClassifierMixin, _TextModel):
             fitted = clone(base).fit(Xt[word_rows[train]], y[word_rows[train]], sample_weight=w[word_rows[train]])
             p_words[word_rows[test]] = fitted.predict_proba(Xt[word_rows[test]])
         for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(E, y):
-            fitted = LogisticRegression(C=self.evidence_C, max_iter=3000).fit(E[train], y[train], sample_weight=w[train])
+            fitted = LogisticRegression(C=self.evidence_C, max_iter=3000).fit(E[train], y[train],
+                                                                              sample_weight=w[train])
             p_evidence[test] = fitted.predict_proba(E[test])
         logits = self._blend(p_words, p_evidence, X)
         truth = (y[:, None] == self.classes_[None, :])
@@ -414,8 +416,10 @@ class PainPointModel(ClassifierMixin, _TextModel):
 
     def _fit_estimator(self, Xt, y, sample_weight=None, X=None, known=None):
         y = pd.DataFrame(y)
-        base = self.estimator if self.estimator is not None else LogisticRegression(C=8.0, class_weight="balanced", max_iter=3000)
-        known = pd.DataFrame(True, index=y.index, columns=y.columns) if known is None else pd.DataFrame(known).astype(bool)
+        base = self.estimator if self.estimator is not None \
+            else LogisticRegression(C=8.0, class_weight="balanced", max_iter=3000)
+        known = pd.DataFrame(True, index=y.index, columns=y.columns) if known is None \
+            else pd.DataFrame(known).astype(bool)
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         learnable = [c for c in y.columns if 2 <= int(y.loc[known[c], c].sum()) < int(known[c].sum())]
         fitted = [clone(base).fit(Xt[known[c].to_numpy()], y.loc[known[c], c].to_numpy(int),

@@ -242,7 +242,9 @@ def iso_week(dates: pd.Series) -> str:
 
 def sentiment_counts(items: pd.DataFrame) -> dict:
     """Items with a sentiment, and how many of those rest on a low-confidence prediction."""
-    rated = items["sentiment"].isin(["negative", "neutral", "positive"]) if "sentiment" in items else pd.Series([], dtype=bool)
+    if "sentiment" not in items:
+        return {"rated": 0, "low_confidence": 0, "low_confidence_share": 0.0}
+    rated = items["sentiment"].isin(["negative", "neutral", "positive"])
     low = int(items.loc[rated, "sentiment_low_confidence"].sum()) if "sentiment_low_confidence" in items else 0
     return {"rated": int(rated.sum()), "low_confidence": low,
             "low_confidence_share": round(low / int(rated.sum()), 4) if rated.any() else 0.0}

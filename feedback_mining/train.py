@@ -16,7 +16,6 @@ import json
 import shlex
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -130,7 +129,8 @@ def fit_task(task: str, data: TaskData, mask, features: TextFeatures | None = No
         sub = np.flatnonzero(tune_rows)
         ys = y[tune_rows] if not isinstance(y, pd.DataFrame) else y[tune_rows].reset_index(drop=True)
         known = data.known(mask) if task == "pain_points" else None
-        params, tuning = tune(task, X.iloc[sub].reset_index(drop=True), Xt[sub], ys, w[sub], ours if len(ours) else None,
+        params, tuning = tune(task, X.iloc[sub].reset_index(drop=True), Xt[sub], ys, w[sub],
+                              ours if len(ours) else None,
                               known=None if known is None else known.iloc[sub].reset_index(drop=True))
     model = MODEL_CLASSES[task](features=features, estimator=estimator(task, **(params or {})),
                                 **({"gate": gate} if gate is not None else {}))
@@ -223,7 +223,8 @@ def command_train(args) -> int:
         t0 = time.perf_counter()
         trained = [s for s in training.tasks[task].sources if not s.validation]
         real = [s.name for s in trained if not s.own] if len(trained) > 1 else []
-        say(f"{task}: training" + (f", then once without each of {', '.join(real)}" if args.cross_domain and real else ""))
+        left_out = f", then once without each of {', '.join(real)}" if args.cross_domain and real else ""
+        say(f"{task}: training{left_out}")
         results[task] = train_one(task, training.tasks[task], args, shared)
         say(f"{task}: done in {time.perf_counter() - t0:.0f} s")
     if "effort" in results and {"sentiment", "pain_points"} <= set(results):
@@ -245,7 +246,8 @@ def training_lines(task, r) -> list[str]:
     lines = [f"{kind} {name}: {summary_line(task, m)}" for kind in ("held_out", "validation")
              for name, m in r[kind].items()]
     if "baseline_held_out" in r:
-        lines.append(f"baseline TF-IDF + {'ridge' if task == 'effort' else 'LR'}: {summary_line(task, r['baseline_held_out'])}")
+        estimator_name = "ridge" if task == "effort" else "LR"
+        lines.append(f"baseline TF-IDF + {estimator_name}: {summary_line(task, r['baseline_held_out'])}")
     lines += [f"without {name}, on {name}: {summary_line(task, c['on_source'])}"
               for name, c in r.get("cross_domain", {}).items()]
     return lines

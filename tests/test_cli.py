@@ -29,6 +29,17 @@ def test_example_run_writes_every_output(example_run):
     assert touchpoints["share"].sum() == pytest.approx(1.0)
 
 
+def test_low_confidence_sentiment_is_flagged_counted_and_reported(example_run):
+    items = pd.read_parquet(example_run / "items.parquet")
+    rated = items["sentiment"].isin(["negative", "neutral", "positive"])
+    flagged = items["sentiment_low_confidence"]
+    assert (flagged == (rated & (items["sentiment_confidence"] < 0.5))).all()
+    counts = json.loads((example_run / "run.json").read_text())["items"]["sentiment"]
+    assert counts == {"rated": int(rated.sum()), "low_confidence": int(flagged.sum()),
+                      "low_confidence_share": round(int(flagged.sum()) / int(rated.sum()), 4)}
+    assert "rest on a low-confidence prediction" in (example_run / "report.html").read_text(encoding="utf-8")
+
+
 def test_example_run_reconciles_every_source(example_run):
     manifest = json.loads((example_run / "run.json").read_text())
     rejects = pd.read_csv(example_run / "rejects.csv")

@@ -338,6 +338,7 @@ def test_enrich_uses_a_given_model_directory(trained, tmp_path):
 def test_readme_model_table_is_the_cards():
     from feedback_mining.cards import readme_table
     root = Path(__file__).resolve().parent.parent
-    cards = {t: json.loads((root / "models" / f"{t}.card.json").read_text()) for t in ("sentiment", "pain_points", "effort")}
+    cards = {t: json.loads((root / "models" / f"{t}.card.json").read_text())
+             for t in ("sentiment", "pain_points", "effort")}
     assert readme_table(cards) in (root / "README.md").read_text(encoding="utf-8"), \
         "README's model table differs from the cards: paste feedback_mining.cards.readme_table(cards)"

@@ -103,7 +103,8 @@ def russian() -> tuple[dict[str, float], list[str]]:
                 lemmas[lemmatizer("ru")(seed.lower().replace("ё", "е"))] = value
     source = [f"navec {path.name} sha256 {sha256(path)} (natasha, MIT)",
               f"seeds {seeds_path.name} version {seeds['version']} sha256 {sha256(seeds_path)}",
-              f"two logistic regressions on the word vectors, C={C}; lemma = mean of its forms (dictionary words only, no names)"]
+              f"two logistic regressions on the word vectors, C={C}; "
+              "lemma = mean of its forms (dictionary words only, no names)"]
     return lemmas, source
 
 
