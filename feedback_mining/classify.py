@@ -74,20 +74,6 @@ class SentimentLexicon:
     def __reduce__(self):
         return (SentimentLexicon, (self.path,))
 
-    def counts(self, tokens: list[str], text: str) -> tuple[int, int]:
-        """(positive, negative) hits (`не_удобно` is a negative hit), emoji included."""
-        found = self.matcher.matches(tokens)
-        positive = sum(label == "positive" for label, _, _ in found)
-        negative = len(found) - positive
-        chars = set(text)
-        return positive + len(chars & self.emoji["positive"]), negative + len(chars & self.emoji["negative"])
-
-    def score(self, tokens: list[str], text: str) -> int:
-        """Positive minus negative hits (`не_удобно` is a negative hit), emoji included."""
-        positive, negative = self.counts(tokens, text)
-        return positive - negative
-
-
 
 # ---------------------------------------------------------------- the term pass (per text; the matcher caches per token)
 

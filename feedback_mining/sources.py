@@ -128,17 +128,17 @@ def read_task(source: Source, task: str, pain_point_ids) -> pd.DataFrame | None:
         frames = [read_mapped(p, source.pain_point_mapping, pain_point_ids, source.language) for p in source.paths]
         return pd.concat(frames, ignore_index=True).assign(source=source.name)
     column = TASK_COLUMNS[task]
-    frames = []
-    for path in source.paths:
-        frame = load_table(path, hints=[source.text, column])
-        if column not in frame.columns:
-            if source.tasks is not None or len(frames):
-                raise InputError(path, f"no column {column!r} for {task} (it has {_columns(frame)})", column=column)
-            return None
+    tables = {path: load_table(path, hints=[source.text, column]) for path in source.paths}
+    lacking = [path for path, frame in tables.items() if column not in frame.columns]
+    if lacking and source.tasks is None and len(lacking) == len(tables):
+        return None  # a source without this task's labels (e.g. sentiment only)
+    if lacking:
+        path = lacking[0]
+        raise InputError(path, f"no column {column!r} for {task} (it has {_columns(tables[path])})", column=column)
+    for path, frame in tables.items():
         if source.text not in frame.columns:
             raise InputError(path, f"no text column {source.text!r} (it has {_columns(frame)})", column=source.text)
-        frames.append(_standard(frame, source, task, path, pain_point_ids))
-    frame = pd.concat(frames, ignore_index=True)
+    frame = pd.concat([_standard(f, source, task, p, pain_point_ids) for p, f in tables.items()], ignore_index=True)
     return frame.assign(source=source.name) if len(frame) else None
 
 
