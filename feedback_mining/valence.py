@@ -33,13 +33,20 @@ _SMILE = re.compile(r"[:;=]-?\)+|:-?d\b|(?<![:;=(\d])\){2,}")
 _FROWN = re.compile(r"[:;=]'?-?\(+|(?<![:;=)\d])\({2,}")
 
 
+LEXICON_LANGUAGES = ("ru", "en")  # the languages with a valence lexicon (resources/valence_<lang>.tsv)
+
+
 @lru_cache(maxsize=None)
 def lexicon(lang: str) -> dict[str, float]:
-    """Lemma -> valence of a language, with negated forms (`не_плохой` -> +0.5); empty without a lexicon file."""
+    """Lemma -> valence of a language, with negated forms (`не_плохой` -> +0.5); empty for a language without a
+    lexicon (`LEXICON_LANGUAGES`). A missing file of one that has one is an error, not a silently weaker model."""
+    if lang not in LEXICON_LANGUAGES:
+        return {}
     try:
         text = resources.files("feedback_mining").joinpath(f"resources/valence_{lang}.tsv").read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}
+        raise RuntimeError(f"feedback_mining/resources/valence_{lang}.tsv is missing from the installation: "
+                           "reinstall the package (pip install .)") from None
     words = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
