@@ -284,7 +284,7 @@ def _apply(model, X: pd.DataFrame, cache: dict, method: str, **kwargs) -> np.nda
     key = getattr(features, "fingerprint_", id(features))
     if key not in cache:
         cache[key] = features.transform(X)
-    return np.asarray(getattr(model, f"{method}_features")(cache[key], X, cache=cache, **kwargs))
+    return np.asarray(getattr(model, f"{method}_features")(cache[key], X, **kwargs))
 
 
 def _with_model_evidence(evidence, model, cache, rows, proba, classes) -> list[dict[str, list[str]]]:

@@ -56,7 +56,7 @@ def char_wb_ngrams(word: str, low: int, high: int) -> list[str]:
 def word_ngrams(features: str) -> list[str]:
     """Unigrams and bigrams of a space-joined token string: `a b c` -> `[a, b, c, 'a b', 'b c']`."""
     tokens = features.split()
-    return tokens + list(map(" ".join, itertools.pairwise(tokens)))
+    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
 
 
 def _tfidf(rows: list[list[int]], indptr: list[int], n_columns: int, idf: np.ndarray):
@@ -126,7 +126,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def __getstate__(self):  # the word cache is rebuilt, not pickled
-        return {k: v for k, v in self.__dict__.items() if k != "cache_"}
+        return {k: v for k, v in super().__getstate__().items() if k != "cache_"}
 
     def transform(self, X: pd.DataFrame) -> sparse.csr_matrix:
         check_is_fitted(self, "char_vocabulary_")
@@ -218,8 +218,6 @@ class DomainGate(BaseEstimator):
         counts = Counter(token for text in features for token in set(str(text).split()))
         self.stop_words_ = frozenset(w for w, _ in counts.most_common(self.stop_words))
         self.vocabulary_ = frozenset(w for w, n in counts.items() if n >= self.min_df) - self.stop_words_
-        self.fingerprint_ = hashlib.sha256(repr((sorted(self.vocabulary_), sorted(self.stop_words_),
-                                                 self.get_params())).encode()).hexdigest()[:16]
         return self
 
     def coverage(self, features) -> np.ndarray:
@@ -236,8 +234,8 @@ class DomainGate(BaseEstimator):
         empty = np.diff(np.r_[starts, len(marks) - 1]) == 0  # reduceat gives an empty text the next value
         return np.where(empty | (content == 0), 0.0, known / np.maximum(content, 1))
 
-    def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if k != "status_"}
+    def __getstate__(self):  # the look-up table is rebuilt, not pickled
+        return {k: v for k, v in super().__getstate__().items() if k != "status_"}
 
     def transform(self, features) -> np.ndarray:
         return expit((self.coverage(features) - self.center) / self.width)
@@ -291,19 +289,10 @@ class _TextModel(BaseEstimator):
             proba[unseen] = w * proba[unseen] + (1 - w) * self.prior_
         return proba
 
-    def familiarity(self, X: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
-        """The domain gate of each row: 1 where the word-based part decides, 0 where the evidence does. Models
-        sharing a gate (same `fingerprint_`) compute it once per batch through `cache`."""
+    def familiarity(self, X: pd.DataFrame) -> np.ndarray:
+        """The domain gate of each row: 1 where the word-based part decides, 0 where the evidence does."""
         gate = getattr(self, "gate_", None)
-        if gate is None:
-            return np.ones(len(X))
-        key = ("gate", getattr(gate, "fingerprint_", id(gate)))
-        if cache is None or key not in cache:
-            value = gate.transform(X["features"].fillna("").astype(str).tolist())
-            if cache is None:
-                return value
-            cache[key] = value
-        return cache[key]
+        return np.ones(len(X)) if gate is None else gate.transform(X["features"].fillna("").astype(str).tolist())
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.predict_proba_features(self.features_.transform(X), X)
@@ -390,15 +379,15 @@ class SentimentModel(ClassifierMixin, _TextModel):
 
         return float(np.exp(minimize_scalar(loss, bounds=(-2.0, 2.0), method="bounded").x))
 
-    def _blend(self, p_words, p_evidence, X, cache=None) -> np.ndarray:
-        g = self.familiarity(X, cache)[:, None]
+    def _blend(self, p_words, p_evidence, X) -> np.ndarray:
+        g = self.familiarity(X)[:, None]
         return g * np.log(np.clip(p_words, 1e-9, 1)) + (1 - g) * np.log(np.clip(p_evidence, 1e-9, 1))
 
-    def predict_proba_features(self, Xt, X, cache=None) -> np.ndarray:
+    def predict_proba_features(self, Xt, X) -> np.ndarray:
         words = self.estimator_.predict_proba(Xt)
         if self.evidence_ is None:
             return self._shrink(words, X)
-        logits = self._blend(words, self.evidence_.predict_proba(evidence(X)), X, cache)
+        logits = self._blend(words, self.evidence_.predict_proba(evidence(X)), X)
         return self._shrink(softmax(logits / self.temperature_, axis=1), X)
 
     def predict(self, X):
@@ -433,7 +422,7 @@ class PainPointModel(ClassifierMixin, _TextModel):
     def decision_function_features(self, Xt) -> np.ndarray:
         return np.asarray(Xt @ self.coef_.T) + self.intercept_
 
-    def predict_proba_features(self, Xt, X, cache=None) -> np.ndarray:
+    def predict_proba_features(self, Xt, X) -> np.ndarray:
         return self._shrink(expit(self.decision_function_features(Xt)), X)
 
     def predict(self, X):
@@ -454,7 +443,7 @@ class EffortModel(RegressorMixin, _TextModel):
     `predict_features`; `ModelClassifier` passes them), i.e. the expected effort of a text with that sentiment
     and those pain points. A neutral text about anything else then costs
     what a neutral text costs in the training data, not the average effort. Without `structure` the word-based
-    part alone predicts. `gate` may be a fitted `DomainGate` (the sentiment model's, so a batch computes it once).
+    part alone predicts.
     """
 
     def __init__(self, features=None, estimator=None, unseen_language_weight=0.6, min_language_rows=20, gate=None):
@@ -471,17 +460,16 @@ class EffortModel(RegressorMixin, _TextModel):
             structure = pd.DataFrame(structure).reset_index(drop=True)
             self.structure_columns_ = [str(c) for c in structure.columns]
             self.structure_ = Ridge(alpha=1.0).fit(structure.to_numpy(float), y, sample_weight=sample_weight)
-            fitted = self.gate is not None and hasattr(self.gate, "vocabulary_")  # a gate shared with sentiment
-            self.gate_ = self.gate if fitted else clone(self.gate if self.gate is not None else DomainGate()).fit(
+            self.gate_ = clone(self.gate if self.gate is not None else DomainGate()).fit(
                 X["features"].fillna("").astype(str).to_numpy())
         return self
 
-    def predict_features(self, Xt, X, structure=None, cache=None) -> np.ndarray:
+    def predict_features(self, Xt, X, structure=None) -> np.ndarray:
         words = self.estimator_.predict(Xt)
         if self.structure_ is not None and structure is not None:
             implied = self.structure_.predict(pd.DataFrame(structure).reindex(
                 columns=self.structure_columns_, fill_value=0.0).to_numpy(float))
-            g = self.familiarity(X, cache)
+            g = self.familiarity(X)
             words = g * words + (1 - g) * implied
         return np.clip(words, 0.0, 1.0)
 

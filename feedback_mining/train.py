@@ -16,6 +16,7 @@ import json
 import shlex
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -114,9 +115,9 @@ def tune(task, X, Xt, y, w=None, ours=None, folds: int = 5, seed: int = 0, known
 
 
 def fit_task(task: str, data: TaskData, mask, features: TextFeatures | None = None, tune_params: bool = False,
-             params: dict | None = None, gate=None):
+             params: dict | None = None):
     """A model of `task` fitted on the rows in `mask` (its featuriser fitted on their word rows unless a fitted
-    one is given; `gate`, a fitted domain gate to share), and its tuning."""
+    one is given), and its tuning."""
     mask = np.asarray(mask, dtype=bool)
     X, y = data.rows(mask)
     words = ~data.evidence_only[mask]
@@ -132,8 +133,7 @@ def fit_task(task: str, data: TaskData, mask, features: TextFeatures | None = No
         params, tuning = tune(task, X.iloc[sub].reset_index(drop=True), Xt[sub], ys, w[sub],
                               ours if len(ours) else None,
                               known=None if known is None else known.iloc[sub].reset_index(drop=True))
-    model = MODEL_CLASSES[task](features=features, estimator=estimator(task, **(params or {})),
-                                **({"gate": gate} if gate is not None else {}))
+    model = MODEL_CLASSES[task](features=features, estimator=estimator(task, **(params or {})))
     extra = {"evidence_only": ~words} if task == "sentiment" else {}
     if task == "effort":
         extra = {"structure": data.structure(mask)}
@@ -192,9 +192,9 @@ def shared_features(training: Training) -> TextFeatures:
     return TextFeatures().fit(frame.reset_index(drop=True))
 
 
-def train_one(task, data: TaskData, args, shared, gate=None) -> dict:
+def train_one(task, data: TaskData, args, shared) -> dict:
     """Fit, evaluate everywhere, and return what the card and the report need."""
-    model, tuning = fit_task(task, data, data.train, shared, args.tune, gate=gate)
+    model, tuning = fit_task(task, data, data.train, shared, args.tune)
     result = {"model": model, "tuning": tuning, **evaluate_sources(task, model, data)}
     ours_train, ours_held = data.train & data.own, data.held_out & data.own
     if ours_held.any() and ours_train.any():
@@ -317,9 +317,10 @@ def command_evaluate(args) -> int:
     model, info = load_model(directory, args.task)
     taxonomy = Taxonomy(args.taxonomy)
     sources = read_sources(args)
+    if args.split == "all":  # every row is evaluation data
+        sources = [replace(s, validation=True) for s in sources]
     data = TaskData(args.task, sources, known_pain_points(taxonomy),
-                    PreparedTexts(taxonomy, SentimentLexicon(args.sentiment_lexicon))) if args.split == "held-out" \
-        else _evaluation_rows(args.task, sources, taxonomy, args)
+                    PreparedTexts(taxonomy, SentimentLexicon(args.sentiment_lexicon)), training=False)
     result = evaluate_sources(args.task, model, data)
     if len(result["held_out"]) + len(result["validation"]) == 1:  # one file: its metrics at the top level
         (only,) = [*result["held_out"].values(), *result["validation"].values()]
@@ -327,20 +328,3 @@ def command_evaluate(args) -> int:
     print(json.dumps({**result, "task": args.task, "split": args.split, "model": {"dir": str(directory), **info}},
                      indent=2, ensure_ascii=False))
     return 0
-
-
-def _evaluation_rows(task, sources, taxonomy, args) -> TaskData:
-    """Every row of every source, as validation rows (no training split, no learnability checks)."""
-    data = TaskData.__new__(TaskData)
-    data.task, data.ids = task, known_pain_points(taxonomy)
-    from feedback_mining.sources import read_task
-
-    frames = [read_task(s, task, data.ids) for s in sources]
-    data.frame = pd.concat([f for f in frames if f is not None], ignore_index=True).assign(
-        _weight=1.0, _validation=True, _own=False, _evidence_only=False)
-    data.sources = sources
-    data.validation = np.ones(len(data.frame), dtype=bool)
-    data.held_out = data.train = ~data.validation
-    data.y = labelled.targets(data.frame, task, data.ids)
-    data.X = PreparedTexts(taxonomy, SentimentLexicon(args.sentiment_lexicon)).get(data.frame)
-    return data

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_mining import labelled
+from feedback_mining.errors import UsageError
 from feedback_mining.models import SENTIMENT_LABELS
 from feedback_mining.registry import file_sha256
 from feedback_mining.sources import Source, read_task
@@ -23,7 +24,9 @@ from feedback_mining.sources import Source, read_task
 class TaskData:
     """The rows of `task`: `frame` (read), `X` (prepared), `y`, and masks `train`, `held_out`, `validation`."""
 
-    def __init__(self, task: str, sources: list[Source], pain_point_ids, prepared: "PreparedTexts"):
+    def __init__(self, task: str, sources: list[Source], pain_point_ids, prepared: "PreparedTexts",
+                 training: bool = True):
+        """`training=False`: rows only to evaluate on (no check that they could train the task)."""
         self.task, self.ids = task, list(pain_point_ids)
         parts = []
         for source in sources:
@@ -32,8 +35,8 @@ class TaskData:
                 parts.append(rows.assign(_weight=source.weight, _validation=source.validation, _own=source.own,
                                          _evidence_only=task == "sentiment" and source.sentiment_part == "evidence"))
         if not parts:
-            raise labelled.UsageError(f"no labelled rows for {task}: give --data files with a "
-                                      f"{labelled.TASK_COLUMNS[task]!r} column (or a recipe source for it)")
+            raise UsageError(f"no labelled rows for {task}: give --data files with a "
+                             f"{labelled.TASK_COLUMNS[task]!r} column (or a recipe source for it)")
         self.frame = pd.concat(parts, ignore_index=True)
         self.sources = [s for s in sources if s.name in set(self.frame["source"])]
         self.validation = self.frame["_validation"].to_numpy(bool)
@@ -41,7 +44,8 @@ class TaskData:
         self.held_out = hashed & ~self.validation
         self.train = ~hashed & ~self.validation & self._trainable(sources)
         self.y = labelled.targets(self.frame, task, self.ids)
-        labelled.check_learnable(self.frame, task, self.y, self.train)
+        if training:
+            labelled.check_learnable(self.frame, task, self.y, self.train)
         self.X = prepared.get(self.frame)
 
     def _trainable(self, sources: list[Source]) -> np.ndarray:
