@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from feedback_mining import __version__
-from feedback_mining.config import Config, load_config
+from feedback_mining.config import Config, check_week, load_config, parse_scale, with_flags
 from feedback_mining.errors import FeedbackMiningError, UsageError
 from feedback_mining.history import DEFAULT_NAME as HISTORY_FILE
 from feedback_mining.history import ENV_VAR as HISTORY_ENV
@@ -45,9 +45,28 @@ def parse_window(text: str) -> float:
 
 
 def parse_week(text: str) -> str:
-    if not re.fullmatch(r"\d{4}-W\d{2}", text):
-        raise argparse.ArgumentTypeError(f"week {text!r}: use the ISO form 2026-W47")
-    return text
+    try:
+        return check_week(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def scale_flag(text: str):
+    try:
+        return parse_scale(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def sheet_flags(values: list[str] | None) -> dict[str, str] | None:
+    """`--sheet Data` (every XLSX input) and `--sheet surveys=Data` (one source) -> {source or "*": sheet}."""
+    if not values:
+        return None
+    sheets = {}
+    for value in values:
+        source, _, name = value.partition("=") if re.match(r"(surveys|comments|tickets)=", value) else ("*", "", value)
+        sheets[source] = name
+    return sheets
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,8 +91,23 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--comments", type=Path, help="comments: response_id, text, optional language")
     source.add_argument("--tickets", type=Path, help="tickets: ticket_id, customer_id, touchpoint, created_at, "
                                                       "subject/body, optional closed_at, contacts, transfers, reopened")
-    source.add_argument("--sheet", help="the sheet of XLSX inputs to read, by name or number from 1 "
-                                        "(default: the first)")
+    source.add_argument("--sheet", action="append", metavar="[SOURCE=]SHEET",
+                        help="the sheet of XLSX inputs to read, by name or number from 1 (default: the first); "
+                             "--sheet surveys=Data for one source; repeat for several")
+    source.add_argument("--date-format", dest="date_format", metavar="FORMAT",
+                        help="how the export writes dates that are not ISO 8601: a strftime format such as "
+                             "'%%m/%%d/%%Y %%H:%%M', or dayfirst / monthfirst for slashed dates like 11/23/2026")
+    scales = run.add_argument_group(
+        "scales", "The run checks that the answers fit the scales (values outside them, values that never reach "
+                  "one end, CES moving with the comments' sentiment the wrong way) and stops when they do not; "
+                  "stating a scale here or in the config confirms it, and the checks only warn.")
+    scales.add_argument("--ces-scale", dest="ces_scale", type=scale_flag, metavar="LOW-HIGH[,DIRECTION]",
+                        help="the CES scale, e.g. 1-7 (default; 7 = strongly agree it was easy) or "
+                             "1-5,lower-is-easier (1 = very low effort)")
+    scales.add_argument("--csat-scale", dest="csat_scale", type=scale_flag, metavar="LOW-HIGH[,DIRECTION]",
+                        help="the CSAT scale, e.g. 1-5 (default) or 1-10; lower-is-easier when 1 is best")
+    scales.add_argument("--trust-scales", dest="trust_scales", action="store_const", const=True,
+                        help="take every scale as configured: the checks warn instead of stopping")
     options = run.add_argument_group("options")
     options.add_argument("--out", type=Path, help="output folder (default: out)")
     options.add_argument("--week", type=parse_week, help="ISO week label, e.g. 2026-W47 (default: from the data)")
@@ -96,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="do not store this week in the history (deltas are still read from it)")
     options.add_argument("--report-lang", dest="report_lang", choices=["en", "ru"],
                          help="language of report.html, summary.md and touchpoints.xlsx (default: en)")
-    options.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    options.add_argument("--quiet", action="store_const", const=True, help="print nothing but errors and warnings")
 
     enrich = commands.add_parser("enrich", help="the text stages alone on any table",
                                  description="Add clean_text, language, lemmas, sentiment, pain points and an effort "
@@ -124,8 +158,10 @@ def config_from_args(args) -> Config:
     """The config file's settings (if any), overridden by every flag that was given."""
     config = load_config(args.config) if args.config else Config()
     flags = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
-             if getattr(args, f.name, None) is not None}
-    return dataclasses.replace(config, **flags)
+             if f.name not in ("sheet", "stated") and getattr(args, f.name, None) is not None}
+    if sheet_flags(getattr(args, "sheet", None)):
+        flags["sheet"] = sheet_flags(args.sheet)
+    return with_flags(config, flags)
 
 
 def command_run(args) -> int:
@@ -134,15 +170,12 @@ def command_run(args) -> int:
 
     config = config_from_args(args)
     if args.example:
-        if config.inputs():
-            raise UsageError("--example runs on the built-in data; drop --surveys/--comments/--tickets")
-        from feedback_mining.example import write_example
-        config = dataclasses.replace(config, **write_example(config.out / "example-input"))
-    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
+        config = example_config(config)
+    say = (lambda *a: None) if config.quiet else (lambda *a: print(*a, file=sys.stderr))
     start = time.perf_counter()
     say(f"reading {', '.join(f'{k}={v}' for k, v in config.inputs().items()) or 'nothing'}")
     result = run_job(config, progress=lambda done, total: say(f"  text stages: {done:,}/{total:,} texts"),
-                     sheet=args.sheet)
+                     say=lambda line: say(f"  {line}"))
     history, week = history_path(config.history), result.manifest["week"]
     previous = previous_week(history, week)
     result.manifest["history"] = {"path": str(history), "previous_week": previous[0] if previous else None,
@@ -155,7 +188,23 @@ def command_run(args) -> int:
     say(_run_summary(result, config.out, written, time.perf_counter() - start))
     say(f"  history {history}: " + (f"stored {week}" if result.manifest["history"]["stored"] else "not stored")
         + (f", compared with {previous[0]}" if previous else ", no earlier week to compare with"))
+    for warning in result.manifest.get("warnings", []):  # printed even with --quiet: they change the reading
+        print(f"feedback-mining: warning: {warning['message']}", file=sys.stderr)
     return 0
+
+
+def example_config(config: Config) -> Config:
+    """The config of `run --example`: the built-in week written under `out/example-input/`, with a history of its
+    own there, so the example never touches a history it did not create."""
+    if config.inputs():
+        raise UsageError("--example runs on the built-in data; drop --surveys/--comments/--tickets")
+    if "history" in config.stated:
+        raise UsageError(f"--example keeps its own history in {config.out / 'example-input'}/ and never writes "
+                         f"into {config.history}; drop --history (or `history` in the config) for the example")
+    from feedback_mining.example import write_example
+
+    folder = config.out / "example-input"
+    return dataclasses.replace(config, **write_example(folder), history=folder / "history.duckdb")
 
 
 def command_history(args) -> int:

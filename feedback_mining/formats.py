@@ -412,6 +412,22 @@ def read_xlsx(data: bytes, sheet: str | None = None, hints=(), **_) -> tuple[pd.
     return frame_from_records(records, hints, ",", "row")
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The sheet names of an XLSX workbook, in order; empty when it is not one."""
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path, read_only=True)
+            try:
+                return list(book.sheetnames)
+            finally:
+                book.close()
+    except Exception:  # noqa: BLE001 - not a workbook: no sheets to suggest
+        return []
+
+
 def pick_sheet(book, sheet: str | None):
     """The sheet named `sheet` (or numbered, from 1), else the first."""
     sheets = book.worksheets

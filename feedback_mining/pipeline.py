@@ -21,6 +21,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from feedback_mining import __version__
 from feedback_mining.analyse import analyse
+from feedback_mining.checks import check_by, check_usable, direction_problems, week_of
 from feedback_mining.classify import LexiconClassifier, ModelClassifier, classify, load_classifier
 from feedback_mining.clean import MAX_CHARS, clean, count_redactions
 from feedback_mining.config import SOURCES, Config
@@ -166,33 +167,42 @@ def collect_texts(sources: dict[str, Source]) -> pd.DataFrame:
 # ---------------------------------------------------------------- the run
 
 
-def read_inputs(config: Config, frames: dict[str, pd.DataFrame] | None = None,
-                sheet: str | None = None) -> dict[str, Source]:
-    """Read and validate every configured source (or validate in-memory frames, for tests and notebooks);
-    `sheet` picks the sheet of XLSX inputs (default: the first)."""
+def read_inputs(config: Config, frames: dict[str, pd.DataFrame] | None = None) -> dict[str, Source]:
+    """Read and validate every configured source (or validate in-memory frames, for tests and notebooks)."""
     if frames is not None:
         return {name: validate_source(frame, name, config) for name, frame in frames.items()}
-    return {name: read_source(name, path, config, sheet=sheet) for name, path in config.inputs().items()}
+    return {name: read_source(name, path, config) for name, path in config.inputs().items()}
 
 
-def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progress=None,
-            sheet: str | None = None) -> RunResult:
-    """Run every stage up to ranking partials; the report module turns the result into files."""
-    timer = Timer()
+def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progress=None, say=None) -> RunResult:
+    """Run every stage up to ranking partials; the report module turns the result into files. `progress(done,
+    total)` follows the text stages, `say(line)` gets a completion line per stage. The checks of `checks` run
+    as soon as their data exist: usable rows, `--by` and the week before the text stages, the scales'
+    direction after the join; each raises a usage error or adds to `manifest["warnings"]`."""
+    timer, say = Timer(), say or (lambda line: None)
     with timer.stage("read"):
-        sources = read_inputs(config, frames, sheet)
+        sources = read_inputs(config, frames)
         if not sources:
             raise UsageError("no input: give --surveys, --comments and/or --tickets, --config, or --example")
+        check_usable(sources)
+        check_by(config.by, sources)
+        week, warnings = week_of(sources, config)
+        warnings = [w for s in sources.values() for w in s.warnings] + warnings
+    say(f"read {sum(s.rows_read for s in sources.values()):,} rows ("
+        + ", ".join(f"{k} {s.rows_read:,}" for k, s in sources.items()) + f") in {timer.seconds['read']:.1f} s")
+    with timer.stage("models"):
         classifier = load_classifier(config.models, config.taxonomy, config.sentiment_lexicon)
     with timer.stage("text"):
-        keep = ["source", "key", "clean_text", "language", "duplicate", "sentiment", "sentiment_confidence", "sentiment_low_confidence",
-                "pain_point_evidence", "effort_estimate", *(f"p_{pp}" for pp in classifier.ids)]
+        keep = ["source", "key", "clean_text", "language", "duplicate", "sentiment", "sentiment_confidence",
+                "sentiment_low_confidence", "pain_point_evidence", "effort_estimate",
+                *(f"p_{pp}" for pp in classifier.ids)]
         raw_texts = collect_texts(sources)
-        warnings = text_warnings(raw_texts["text"])
+        text_notes = text_warnings(raw_texts["text"])
         texts = enrich_in_chunks(raw_texts, classifier, config.chunk_size, progress=progress, keep=keep,
                                  n_jobs=config.n_jobs)
-        warnings["no_letters (language und)"] = int((texts["language"] == "und").sum()) if len(texts) else 0
+        text_notes["no_letters (language und)"] = int((texts["language"] == "und").sum()) if len(texts) else 0
         del raw_texts
+    say(f"text stages: {len(texts):,} texts in {timer.seconds['text']:.1f} s")
     with timer.stage("join"):
         rows = {name: sources[name].rows if name in sources else _empty_source(name) for name in SOURCES}
         items, links = build_items(rows["surveys"], rows["comments"], rows["tickets"], config.window_days,
@@ -201,6 +211,8 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
         items = (attach_texts(items, texts, classifier.ids)
                  .pipe(add_ticket_evidence, classifier.ids, config).pipe(add_effort, config))
         check_segment_column(items, config.by)
+        warnings += direction_problems(items, config)
+    say(f"joined into {len(items):,} items in {timer.seconds['join']:.1f} s")
     with timer.stage("rank"):
         ids = classifier.ids
         parts = sum((partials(chunk, ids, config) for chunk in chunks(items, config.chunk_size)),
@@ -208,12 +220,16 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
         segments: dict[str, Partials] = {}
         for chunk in chunks(items, config.chunk_size) if config.by else []:
             segments = merge_segments(segments, segment_partials(chunk, config.by, ids, config))
+    say(f"ranked {len(parts.sums):,} touchpoints ({config.n_boot} bootstrap replicates) in "
+        f"{timer.seconds['rank']:.1f} s")
     # rejects.csv: rejected rows and emptied fields (told apart by `action`); reconciliation counts only rows
     rejects = pd.concat([s.issues() for s in sources.values()], ignore_index=True) if sources else \
         empty_frame(REJECT_COLUMNS)
     result = RunResult(items, parts, rejects, classifier.ids, segments=segments, by=config.by)
     result.manifest = manifest(config, sources, texts, links, items, classifier, timer)
-    result.manifest["texts"]["warnings"] = warnings
+    result.manifest["week"] = week
+    result.manifest["texts"]["warnings"] = text_notes
+    result.manifest["warnings"] = [w.as_dict() for w in warnings]
     return result
 
 
@@ -228,16 +244,6 @@ def check_segment_column(items: pd.DataFrame, by: str | None) -> None:
 def _empty_source(name: str) -> pd.DataFrame:
     frame = empty_frame(REQUIRED[name] + OPTIONAL[name])
     return validate_source(frame, name, Config()).rows
-
-
-def iso_week(dates: pd.Series) -> str:
-    """The ISO week (`2026-W47`) holding most of the dates; empty when there are none."""
-    dates = pd.to_datetime(dates, errors="coerce").dropna()
-    if dates.empty:
-        return ""
-    iso = dates.dt.isocalendar()
-    year, week = (iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)).mode().iloc[0].split("-")
-    return f"{year}-{week}"
 
 
 def sentiment_counts(items: pd.DataFrame) -> dict:
@@ -264,7 +270,7 @@ def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
                                 "reconciles": source.rows_read == used + rejected,
                                 "fields_emptied": len(source.field_issues)}
     return {
-        "tool": "feedback_mining", "version": __version__, "week": config.week or iso_week(items["date"]),
+        "tool": "feedback_mining", "version": __version__, "week": config.week,
         "created_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
         "inputs": inputs, "reconciliation": reconciliation,
         "rejects_by_reason": dict(Counter(re.sub(r"'[^']*'", "…", r)[:80]

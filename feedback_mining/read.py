@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from feedback_mining.checks import scale_problems
 from feedback_mining.config import Config, Scale
 from feedback_mining.errors import InputError
-from feedback_mining.formats import header_key, load_table
+from feedback_mining.formats import header_key, load_table, sheet_names
 from feedback_mining.values import parse_dates, parse_scores
 
 __all__ = ["Source", "load_table", "normalise_touchpoint_names", "read_source", "validate_source"]
@@ -80,6 +81,8 @@ class Source:
     rows_read: int
     field_issues: pd.DataFrame = field(default_factory=_empty_issues)  # fields emptied in kept rows
     notes: list[str] = field(default_factory=list)  # how the file was read: encoding guesses, skipped lines
+    warnings: list = field(default_factory=list)  # checks.DataWarning: data that contradict a confirmed setting
+    columns: list[str] = field(default_factory=list)  # the file's columns (our names where mapped), as read
 
     def issues(self) -> pd.DataFrame:
         """Rejected rows and emptied fields together, in file order: the lines of `rejects.csv`."""
@@ -208,7 +211,7 @@ def parse_field(values: pd.Series, column: str, kind: str, config: Config):
         return lambda mask: np.array([template.format(repr(v)) for v in raw[mask]], dtype=object)
 
     if kind == "date":
-        typed, bad = parse_dates(values)
+        typed, bad = parse_dates(values, config.date_format)
         return typed, bad, reasons(f"unparseable {column} {{}}")
     if kind == "count":
         typed, bad = parse_scores(values, 0, 1e6)
@@ -267,17 +270,46 @@ def touchpoint_aliases(config: Config) -> dict[str, str]:
 # ---------------------------------------------------------------- one source
 
 
-def read_source(source: str, path: Path, config: Config, sheet: str | None = None) -> Source:
-    """Load, map columns, check the schema and validate the rows of one input file."""
+def read_source(source: str, path: Path, config: Config) -> Source:
+    """Load, map columns, check the schema and validate the rows of one input file (an XLSX file's sheet:
+    `config.sheet_of(source)`, else the first)."""
+    sheet = config.sheet_of(source)
+    try:
+        frame = _mapped_table(source, path, config, sheet)
+        check_columns(frame, source, path)
+    except InputError as e:
+        other = None if sheet is not None else _sheet_with_columns(source, path, config)
+        if other is None:
+            raise
+        raise InputError(path, f"the first sheet holds no {source} table ({e}); the sheet {other!r} has the "
+                               f"columns: pass --sheet {source}={other!r} (config: [sheet] {source} = "
+                               f"\"{other}\")") from None
+    result = validate_source(frame, source, config, path)
+    result.notes = list(frame.attrs.get("notes", []))
+    if result.rows_read == 0:
+        result.notes.append("the file has a header but no rows: read as an empty source")
+    return result
+
+
+def _mapped_table(source: str, path: Path, config: Config, sheet: str | None) -> pd.DataFrame:
     mapping = config.columns.get(source, {})
     expected = REQUIRED[source] + OPTIONAL[source]
     table = load_table(path, sheet=sheet, hints=[*expected, *mapping.values()])
     frame = apply_column_map(table, mapping, expected)
-    result = validate_source(frame, source, config, path)
-    result.notes = list(table.attrs.get("notes", []))
-    if result.rows_read == 0:
-        result.notes.append("the file has a header but no rows: read as an empty source")
-    return result
+    frame.attrs = table.attrs
+    return frame
+
+
+def _sheet_with_columns(source: str, path: Path, config: Config) -> str | None:
+    """The first sheet after the first of an XLSX file that holds the source's required columns."""
+    for name in sheet_names(path)[1:]:
+        try:
+            frame = _mapped_table(source, path, config, name)
+        except InputError:
+            continue
+        if set(REQUIRED[source]) <= set(frame.columns):
+            return name
+    return None
 
 
 def validate_source(frame: pd.DataFrame, source: str, config: Config, path=None) -> Source:
@@ -287,7 +319,9 @@ def validate_source(frame: pd.DataFrame, source: str, config: Config, path=None)
     check_columns(frame, source, path or source)
     strings = frame.astype({c: str for c in frame.columns
                             if c != "_row" and not isinstance(frame[c].dtype, pd.StringDtype)})
+    warnings = scale_problems(strings, score_scales(config), config, path or source) if source == "surveys" else []
     kept, rejects, field_issues = validate_rows(strings, source, config)
     if "touchpoint" in kept.columns:
         kept = kept.assign(touchpoint=normalise_touchpoint_names(kept["touchpoint"], touchpoint_aliases(config)))
-    return Source(source, path, kept, rejects, rows_read=len(frame), field_issues=field_issues)
+    return Source(source, path, kept, rejects, rows_read=len(frame), field_issues=field_issues, warnings=warnings,
+                  columns=[c for c in frame.columns if not c.startswith("_")])

@@ -48,22 +48,28 @@ def labelled_numbers(text: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------- dates
 
 
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Timestamps as naive UTC (ISO 8601 with any offset, else the DATE_RULES formats, taken as UTC);
+def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Timestamps as naive UTC (ISO 8601 with any offset, else the DATE_RULES formats, taken as UTC; with
+    `date_format`, a strftime format tried first, or `dayfirst` / `monthfirst` for slashed dates);
     returns (timestamps, NaT where empty or bad; mask of bad values)."""
     text = values.astype(str).str.strip()
     stamps = pd.to_datetime(text.where(text != ""), format="ISO8601", errors="coerce", utc=True)
     stamps = stamps.dt.tz_localize(None).astype("datetime64[us]")
     rest = (text != "") & (stamps.isna() | (stamps.dt.year < 1600))  # "1405-08-30" is Jalali, not 1405 AD
+    if rest.any() and date_format and "%" in date_format:
+        stated = pd.to_datetime(text[rest], format=date_format, errors="coerce", utc=True)
+        stamps[rest] = stated.dt.tz_localize(None).astype("datetime64[us]")
+        rest = rest & stamps.isna()
     if rest.any():
-        stamps[rest] = other_dates(normalise_digits(text[rest]))
+        rules = [*SLASHED_RULES.get(date_format, []), *DATE_RULES]
+        stamps[rest] = other_dates(normalise_digits(text[rest]), rules)
     return stamps, (text != "") & stamps.isna()
 
 
-def other_dates(text: pd.Series) -> pd.Series:
+def other_dates(text: pd.Series, rules=None) -> pd.Series:
     """Dates no ISO parser reads, by the first rule whose pattern matches; NaT when none does."""
     stamps = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    for pattern, convert in DATE_RULES:
+    for pattern, convert in DATE_RULES if rules is None else rules:
         parts = text.str.extract(f"^{pattern}$", expand=True)
         hit = parts.iloc[:, 0].notna() & stamps.isna()
         if hit.any():
@@ -105,6 +111,13 @@ DATE_RULES = [
     # an Excel serial number left in a CSV: 46347, 46347.5 (five digits: 1927-2173)
     (r"(?P<serial>\d{5}(?:\.\d+)?)", excel_serial_dates),
 ]
+
+# Slashed Gregorian dates (11/23/2026, 23/11/2026 14:05) are ambiguous: read only when the user says which
+# comes first (`date_format = "monthfirst"` / `"dayfirst"`).
+SLASHED_RULES = {
+    "monthfirst": [(r"(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})" + _TIME, day_first_dates)],
+    "dayfirst": [(r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})" + _TIME, day_first_dates)],
+}
 
 
 def jalali_to_ordinal(year, month, day):

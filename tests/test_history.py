@@ -10,6 +10,7 @@ import pytest
 from feedback_mining import history
 from feedback_mining.cli import main
 from feedback_mining.history import compare_weeks, history_path, list_weeks, load_week, previous_week, store_week
+from feedback_mining.values import parse_dates
 
 NAN = np.nan
 
@@ -137,9 +138,27 @@ def inputs(tmp_path, week, term_files):
             "--quiet"]
 
 
+def week_earlier(inputs: list[str], folder: Path) -> list[str]:
+    """The same inputs with every date a week earlier, written to `folder`."""
+    folder.mkdir()
+    shifted = list(inputs)
+    for i, arg in enumerate(inputs):
+        if arg.endswith(".csv"):
+            frame = pd.read_csv(arg, dtype=str, keep_default_na=False)
+            for column in ("submitted_at", "created_at", "closed_at"):
+                if column in frame:
+                    dates, _ = parse_dates(frame[column])
+                    shifted_dates = (dates - pd.Timedelta(days=7)).dt.strftime("%Y-%m-%dT%H:%M:%S")
+                    frame[column] = shifted_dates.where(dates.notna(), frame[column])  # bad values stay bad
+            frame.to_csv(folder / Path(arg).name, index=False)
+            shifted[i] = str(folder / Path(arg).name)
+    return shifted
+
+
 def test_run_stores_weeks_and_reports_deltas(tmp_path, inputs, capsys):
     db = tmp_path / "history.duckdb"
-    assert main(["run", *inputs, "--out", str(tmp_path / "w46"), "--week", "2026-W46", "--history", str(db)]) == 0
+    earlier = week_earlier(inputs, tmp_path / "w46-input")
+    assert main(["run", *earlier, "--out", str(tmp_path / "w46"), "--week", "2026-W46", "--history", str(db)]) == 0
     first = pd.read_csv(tmp_path / "w46" / "touchpoints.csv")
     assert first["delta_share"].isna().all()
     for _ in range(2):  # a rerun of W47 replaces it and compares with W46 again

@@ -340,7 +340,7 @@ def test_xlsx_header_below_a_title_with_excel_row_numbers(tmp_path):
 def test_xlsx_sheet_by_name_or_number(tmp_path, sheet, expected):
     path = workbook(tmp_path / "c.xlsx", {name: [["response_id", "text"], ["R1", name.lower()]]
                                           for name in ("First", "Second")})
-    assert read_source("comments", path, Config(), sheet=sheet).rows.loc[0, "text"] == expected
+    assert read_source("comments", path, Config(sheet={"*": sheet} if sheet else {})).rows.loc[0, "text"] == expected
 
 
 def test_xlsx_missing_sheet_lists_the_sheets(tmp_path):

@@ -93,7 +93,7 @@ def test_pain_point_labels_come_from_the_taxonomy(term_files):
 def test_report_language_is_checked():
     with pytest.raises(UsageError, match="report language 'de'"):
         Locale("de")
-    with pytest.raises(UsageError, match="report_lang 'de'"):
+    with pytest.raises(UsageError, match="report_lang: 'de'"):
         config_from_dict({"report_lang": "de"})
     assert config_from_dict({"report_lang": "ru"}).report_lang == "ru"
 
