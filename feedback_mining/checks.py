@@ -177,7 +177,7 @@ def check_usable(sources: dict) -> None:
     for name, source in sources.items():
         if source.rows_read and not len(source.rows):
             kinds = source.rejects["reason"].str.replace(r"'[^']*'", "…", regex=True)
-            top = "; ".join(f"{kind} ({count:,} rows" + (f", e.g. {source.rejects['reason'][kinds == kind].iloc[0]})"
+            top = "; ".join(f"{kind} ({count:,} row{'s' if count > 1 else ''}" + (f", e.g. {source.rejects['reason'][kinds == kind].iloc[0]})"
                                                          if "…" in kind else ")")
                             for kind, count in kinds.value_counts().head(3).items())
             dates = source.rejects["column"].isin(["submitted_at", "created_at"]).mean() > 0.5

@@ -35,6 +35,20 @@ touchpoints.xlsx, run.json;
 with --by COLUMN also touchpoints_by_COLUMN.csv. Each run stores its week in the --history file.
 exit codes: 0 done, 1 failed, 2 bad usage or unusable input."""
 
+ENRICH_EXAMPLES = """examples:
+  feedback-mining enrich comments.csv --out comments_enriched.csv --text-col text
+  feedback-mining enrich tickets.xlsx --sheet Tickets --text-col body --out tickets_enriched.parquet
+  feedback-mining enrich reviews.jsonl --out reviews.xlsx --models my_models/   # your models, the rest shipped
+
+the output keeps every input row and column, in order, and adds clean_text (redacted), language, lemmas,
+sentiment, sentiment_confidence, sentiment_low_confidence, pain_points, pain_point_scores, effort_estimate."""
+
+HISTORY_EXAMPLES = """examples:
+  feedback-mining history                                   # $FEEDBACK_MINING_HISTORY or ./feedback_mining_history.duckdb
+  feedback-mining history --history reports/feedback_mining_history.duckdb
+
+each `feedback-mining run` stores its week there (rerunning a week replaces it; --no-history skips it)."""
+
 
 def parse_window(text: str) -> float:
     """`14d`, `36h` or a number of days -> days."""
@@ -135,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     enrich = commands.add_parser("enrich", help="the text stages alone on any table",
                                  description="Add clean_text, language, lemmas, sentiment, pain points and an effort "
                                              "estimate to every row of a table, keeping its rows in order. A "
-                                             "`language` column (ru, uk, fa, en, other) is used instead of detection.")
+                                             "`language` column (ru, uk, fa, en, other) is used instead of detection.",
+                                 epilog=ENRICH_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     enrich.add_argument("input", type=Path, help="a CSV, TSV, Parquet, JSON Lines or XLSX file")
     enrich.add_argument("--out", type=Path, required=True, help="output file; its suffix picks the format")
     enrich.add_argument("--text-col", default="text", help="the column holding the text (default: text)")
@@ -145,11 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     enrich.add_argument("--jobs", dest="n_jobs", type=int, default=-1,
                         help="processes, -1 for every core (default: -1; used from 10,000 rows)")
     enrich.add_argument("--sheet", help="the sheet of an XLSX input, by name or number from 1 (default: the first)")
+    enrich.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     add_model_commands(commands)
 
     history = commands.add_parser("history", help="list the weeks stored in the history file",
-                                  description="List the stored weeks: week, run time, items, top touchpoint.")
+                                  description="List the stored weeks: week, run time, items, top touchpoint.",
+                                  epilog=HISTORY_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     history.add_argument("--history", type=Path, help=f"the DuckDB file (default: ${HISTORY_ENV} or ./{HISTORY_FILE})")
     return parser
 
@@ -238,12 +255,19 @@ def command_enrich(args) -> int:
         raise UsageError(f"{args.input}: no column {args.text_col!r}; it has "
                          f"{[c for c in frame.columns if not c.startswith('_')]}; pick one with --text-col")
     rows = frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
+    start = time.perf_counter()
+    say(f"read {len(rows):,} rows from {args.input}")
     enriched = enrich_in_chunks(rows, load_classifier(args.models, args.taxonomy), 20_000, text_col=args.text_col,
-                                n_jobs=args.n_jobs)
-    columns = ["clean_text", "language", "lemmas", "sentiment", "sentiment_confidence", "sentiment_low_confidence", "pain_points",
-               "pain_point_scores", "effort_estimate"]
+                                n_jobs=args.n_jobs,
+                                progress=lambda done, total: say(f"  text stages: {done:,}/{total:,} rows"))
+    columns = ["clean_text", "language", "lemmas", "sentiment", "sentiment_confidence", "sentiment_low_confidence",
+               "pain_points", "pain_point_scores", "effort_estimate"]
     kept = rows.drop(columns=[c for c in columns if c in rows and c != args.text_col])  # a given `language` is used
     write_table(pd.concat([kept, enriched[columns]], axis=1), args.out)
+    languages = enriched["language"].value_counts().head(5)
+    say(f"enriched {len(rows):,} rows in {time.perf_counter() - start:.1f} s ("
+        + ", ".join(f"{k} {v:,}" for k, v in languages.items()) + f") -> {args.out}")
     return 0
 
 

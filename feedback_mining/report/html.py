@@ -299,6 +299,22 @@ def sentiment(r: Report) -> Html:
                     join([Html(f'<p class="intro">{esc(loc.t("sentiment_intro"))} {esc(note)}</p>'), Html(chart)]))
 
 
+def warnings_list(r: Report) -> Html:
+    """The run's warnings (data that contradict the configuration) as a list; empty without any."""
+    warnings = r.manifest.get("warnings", [])
+    if not warnings:
+        return Html("")
+    return join([Html(f'<p>{esc(r.locale.t("warnings_intro"))}</p><ul>'),
+                 join(Html(f"<li>{esc(w.get('message', ''))}</li>") for w in warnings), Html("</ul>")])
+
+
+def alert(r: Report) -> Html:
+    """A box at the top of the page when the run has warnings, repeated in the data-quality section."""
+    listed = warnings_list(r)
+    return Html(f'<div class="alert" role="alert"><h2>{esc(r.locale.t("h_warnings"))}</h2>{listed}</div>') \
+        if listed else listed
+
+
 def quality(r: Report) -> Html:
     loc, m = r.locale, r.manifest
     rec = m.get("reconciliation", {})
@@ -321,7 +337,9 @@ def quality(r: Report) -> Html:
     shares = effort_sources(r)
     effort = loc.t("effort_sources", survey=loc.pct(shares["survey"]), estimated=loc.pct(shares["estimated"]),
                    none=loc.pct(shares["none"]), share=loc.pct(estimated_share(r)))
-    body = join([sources, Html(f'<h3>{esc(loc.t("rejected_by_reason"))}</h3>'), rejected, Html("<dl>"),
+    warned = warnings_list(r)
+    body = join([Html(f'<h3 class="worse">{esc(loc.t("h_warnings"))}</h3>') if warned else Html(""), warned,
+                 sources, Html(f'<h3>{esc(loc.t("rejected_by_reason"))}</h3>'), rejected, Html("<dl>"),
                  Html(f'<dt>{esc(loc.t("languages", n=loc.count(n_texts)))}</dt><dd>{esc(langs or "–")}</dd>'),
                  Html(f'<dt>{esc(loc.t("redactions"))}</dt><dd>{esc(redactions or "–")}</dd>'),
                  Html(f'<dd>{esc(loc.t("duplicates", n=loc.count(texts.get("duplicates", 0))))}</dd>'),
@@ -365,7 +383,7 @@ def _int(value):
 def render_page(r: Report) -> str:
     """The whole `report.html` as a string."""
     loc = r.locale
-    body = "".join([header(r), headline(r), ranking(r), heat(r), pains(r), trends(r), cards(r), sentiment(r),
+    body = "".join([header(r), alert(r), headline(r), ranking(r), heat(r), pains(r), trends(r), cards(r), sentiment(r),
                     quality(r), methods(r)])
     title = esc(f"{loc.t('title')} · {r.week}" if r.week else loc.t("title"))
     return (f'<!doctype html>\n<html lang="{esc(loc.lang)}"><head><meta charset="utf-8">\n'

@@ -119,6 +119,8 @@ WORDS = {
         "surveys": "Surveys", "comments": "Comments", "tickets": "Tickets",
         "survey": "survey", "ticket": "ticket", "comment": "comment",
         "rejected_by_reason": "Rejected rows by reason", "no_rejects": "No row was rejected.",
+        "h_warnings": "Read this first: the data disagree with the configuration",
+        "warnings_intro": "The run went on, but these figures may be misread until the points below are settled:",
         "col_reason": "Reason", "col_rows": "Rows",
         "languages": "Languages of {n} texts", "redactions": "Personal data removed",
         "redaction_kinds": {"email": "e-mail addresses", "url": "links", "card": "card numbers", "iban": "IBANs",
@@ -240,6 +242,9 @@ WORDS = {
         "surveys": "Опросы", "comments": "Комментарии", "tickets": "Обращения",
         "survey": "опрос", "ticket": "обращение", "comment": "комментарий",
         "rejected_by_reason": "Отклонённые строки по причинам", "no_rejects": "Ни одна строка не отклонена.",
+        "h_warnings": "Прочтите сначала: данные расходятся с настройками",
+        "warnings_intro": "Запуск завершён, но цифры могут быть прочитаны неверно, пока не решены вопросы ниже "
+                          "(текст предупреждений — на английском, как в run.json):",
         "col_reason": "Причина", "col_rows": "Строк",
         "languages": "Языки {n} текстов", "redactions": "Удалено персональных данных",
         "redaction_kinds": {"email": "адреса эл. почты", "url": "ссылки", "card": "номера карт", "iban": "IBAN",

@@ -22,13 +22,16 @@ def render_markdown(r: Report, n: int = 5) -> str:
 
     csat = None if s.get("csat") is None else s["csat"] / 100
     csat_change = None if changes["csat"] is None else changes["csat"] / 100
-    lines = [f"**{loc.t('md_title', week=md(r.week))}**", "",
+    warnings = [f"**⚠ {loc.t('h_warnings')}**", *(f"- {md(w.get('message', ''))}" for w in
+                                                   r.manifest.get("warnings", [])), ""]
+    lines = [f"**{loc.t('md_title', week=md(r.week))}**", "", *(warnings if len(warnings) > 2 else []),
              loc.t("md_scores", n=loc.count(s.get("n_items", len(r.items))),
                    ces=score("ces_mean", loc.num(s.get("ces_mean"), 2), loc.num(changes["ces_mean"], 2, True)),
                    csat=score("csat", loc.pct(csat), loc.pp(csat_change)),
                    nps=score("nps", loc.num(s.get("nps"), 0, True), loc.num(changes["nps"], 0, True)),
                    happiness=score("happiness", loc.num(s.get("happiness"), 1),
                                    loc.num(changes["happiness"], 1, True))), ""]
+
     compare = has_deltas(r)
     lines.append(loc.t("md_touchpoints", vs=loc.t("md_vs", week=previous) if compare else ""))
     for x in r.touchpoints.head(n).itertuples():

@@ -58,4 +58,6 @@ dl{margin:12px 0 0}dt{font-weight:600;margin-top:8px}dd{margin:2px 0 0}
 section#methods li{margin:4px 0;max-width:90ch}
 @media (max-width:760px){.kpis{grid-template-columns:repeat(2,minmax(0,1fr))}.pb{grid-template-columns:130px 1fr 48px}}
 @media print{body{background:#fff}section{break-inside:avoid;border:none;padding:8px 0}nav{display:none}}
+.alert{background:#fff4e5;border:2px solid var(--worse);border-radius:10px;padding:14px 26px;margin:18px 0}
+.alert h2{color:var(--worse)}
 """
