@@ -1,6 +1,7 @@
 """The report files a CX lead reads: escaping, self-containment, both languages, changes and trends, the Markdown
 summary and the workbook's structure. The browser test (test_browser.py) renders the same page in Chromium."""
 
+import dataclasses
 import html
 import re
 from html.parser import HTMLParser
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 
 from feedback_mining.cli import main
-from feedback_mining.config import config_from_dict
+from feedback_mining.config import Config, config_from_dict
 from feedback_mining.errors import UsageError
 from feedback_mining.report import build_report, render_page, render_summary
 from feedback_mining.report.charts import interval_bars
@@ -18,8 +19,16 @@ from feedback_mining.report.html import CSP, SECTIONS, quote
 from feedback_mining.report.i18n import Locale, pain_point_labels
 from feedback_mining.report.markdown import md
 from feedback_mining.report.model import verbatims
-from feedback_mining.report.xlsx import put
-from tests.report_data import HOSTILE_TOUCHPOINT, TEXT_MARKERS, WEEK, hostile_result, written_reports
+from feedback_mining.rank import rank_touchpoints
+from feedback_mining.report.xlsx import build_workbook, put
+from tests.report_data import (
+    HOSTILE_TOUCHPOINT,
+    TEXT_MARKERS,
+    WEEK,
+    hostile_result,
+    store_earlier_weeks,
+    written_reports,
+)
 
 SHEETS = ["touchpoints", "pain_points", "pain_points_overall", "items_sample", "about"]
 
@@ -142,6 +151,42 @@ def test_changes_and_trends_come_from_the_history(page):
     assert all(f"<td>{week}</td>" in page for week in ("2026-W45", "2026-W46", WEEK))
 
 
+@pytest.fixture(scope="module")
+def three_weeks_back(tmp_path_factory) -> dict[str, object]:
+    """Reports of the hostile week in English and Russian whose only stored earlier week is 2026-W44."""
+    history = store_earlier_weeks(hostile_result(), tmp_path_factory.mktemp("gap") / "h.duckdb", ("2026-W44",))
+    return {lang: build_report(hostile_result(), config=Config(report_lang=lang), history=history)
+            for lang in ("en", "ru")}
+
+
+def change_headers(report) -> list[str]:
+    book = build_workbook(report)
+    return [c.value for name in ("touchpoints", "pain_points_overall") for c in book[name][1]]
+
+
+@pytest.mark.parametrize("lang, label, vs, wrong", [
+    ("en", "Change vs 2026-W44", "change vs 2026-W44", ["last week"]),
+    ("ru", "Изменение к 2026-W44", "изменение к 2026-W44", ["за неделю", "прошлой недели"]),
+])
+def test_changes_name_the_compared_week(three_weeks_back, lang, label, vs, wrong):
+    report = three_weeks_back[lang]
+    headers, page, summary = change_headers(report), render_page(report), render_summary(report)
+    assert headers.count(label) == 2  # before: "Change vs last week" (3 weeks back), in both sheets
+    assert label in page and vs in summary
+    for text in (" ".join(headers), page, summary):
+        assert not any(w in text for w in wrong)
+
+
+def test_changes_against_a_given_table_name_the_week_when_known():
+    result = hostile_result()
+    before = rank_touchpoints(result.parts)
+    unnamed = build_report(result, previous=before)
+    assert "Change vs previous stored week" in change_headers(unnamed)
+    assert "change vs the previous stored week" in render_summary(unnamed)
+    named = dataclasses.replace(result, manifest={**result.manifest, "history": {"previous_week": "2026-W40"}})
+    assert "Change vs 2026-W40" in change_headers(build_report(named, previous=before))
+
+
 def test_the_first_week_renders_without_history():
     report = build_report(hostile_result())
     page = render_page(report)
@@ -219,7 +264,7 @@ def test_workbook_structure(outputs):
     column = {c.value: c.column_letter for c in sheet[1]}
     share = [sheet[f"{column['Share of customer effort']}{r}"] for r in range(2, sheet.max_row + 1)]
     assert {c.number_format for c in share} == {"0.0%"} and sum(c.value for c in share) == pytest.approx(1)
-    assert sheet[f"{column['Change vs last week']}2"].number_format == "+0.0%;-0.0%;0.0%"
+    assert sheet[f"{column['Change vs 2026-W46']}2"].number_format == "+0.0%;-0.0%;0.0%"
     assert sheet[f"{column['Touchpoint']}2"].value == "Call center"
     assert sheet[f"{column['Feedback items']}2"].number_format == "#,##0"
     sample = book["items_sample"]

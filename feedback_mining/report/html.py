@@ -16,6 +16,7 @@ from feedback_mining.report import charts
 from feedback_mining.report.i18n import Locale
 from feedback_mining.report.model import (
     Report,
+    compared_week,
     drivers_r2,
     effort_sources,
     estimated_share,
@@ -59,6 +60,11 @@ def join(parts, sep: str = "") -> Html:
 def tx(loc: Locale, key: str, **values) -> Html:
     """A sentence of the report's own words (trusted, may hold <b>) with escaped `values`."""
     return Html(loc.t(key, **{k: cell(v) for k, v in values.items()}))
+
+
+def tx_versus(loc: Locale, key: str, week: str | None, **values) -> Html:
+    """`tx` for a sentence naming the compared `week` (see `Locale.versus`)."""
+    return Html(loc.versus(key, cell(week) if week else None, **{k: cell(v) for k, v in values.items()}))
 
 
 def table(head: list, rows: list[list], numeric: set[int] = frozenset(), cls: str = "") -> Html:
@@ -151,13 +157,14 @@ def key_findings(r: Report) -> list[Html]:
         found.append(tx(loc, "finding_pain", pain=Html(f"<b>{esc(loc.pain(p['pain_point']))}</b>"),
                         share=loc.pct(p["share"]), impact=loc.num(p["impact"] * 100, 1)))
     if has_deltas(r):
+        week = compared_week(r)
         moved = t[t["change_significant"].fillna(False).astype(bool)]
         if len(moved):
             m = moved.loc[moved["delta_share"].abs().idxmax()]
-            found.append(tx(loc, "finding_change", week=r.trend.previous or "",
-                            touchpoint=loc.touchpoint(m["touchpoint"]), delta=loc.pp(m["delta_share"])))
+            found.append(tx_versus(loc, "finding_change", week, touchpoint=loc.touchpoint(m["touchpoint"]),
+                                   delta=loc.pp(m["delta_share"])))
         else:
-            found.append(tx(loc, "finding_no_change", week=r.trend.previous or ""))
+            found.append(tx_versus(loc, "finding_no_change", week))
     return found
 
 
@@ -170,7 +177,7 @@ def ranking(r: Report) -> Html:
     compare = has_deltas(r)
     head = [loc.t("col_rank"), loc.t("col_touchpoint"), Html(f'{esc(loc.t("col_share"))} <small>'
                                                             f'({esc(loc.t("col_range"))})</small>'),
-            *([loc.t("col_change", week=r.trend.previous or "")] if compare else []), loc.t("col_items"),
+            *([loc.versus("col_change", compared_week(r))] if compare else []), loc.t("col_items"),
             loc.t("col_effort"), loc.t("col_high"), loc.t("col_ces"), loc.t("col_csat"), loc.t("col_nps"),
             loc.t("col_pains")]
     rows = []
@@ -217,7 +224,7 @@ def pains(r: Report) -> Html:
                                  loc.pct, colour=charts.OKABE_ITO[1])
     compare = p["delta_share"].notna().any()
     head = [loc.t("col_pain"), loc.t("col_share"), loc.t("col_range"),
-            *([loc.t("col_change", week=r.trend.previous or "")] if compare else []), loc.t("col_mentions"),
+            *([loc.versus("col_change", r.trend.previous)] if compare else []), loc.t("col_mentions"),
             loc.t("col_impact"), loc.t("col_driver")]
     rows = [[Html(f"<b>{esc(loc.pain(x.pain_point))}</b>"), loc.pct(x.share, 1),
              loc.pct_range(x.share_low, x.share_high),

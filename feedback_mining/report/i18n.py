@@ -59,6 +59,9 @@ WORDS = {
                         "the average effort would fall by {impact} points.",
         "finding_change": "Largest change since {week}: {touchpoint}, {delta}.",
         "finding_no_change": "No touchpoint's share changed beyond sampling noise since {week}.",
+        "finding_change_plain": "Largest change since the previous stored week: {touchpoint}, {delta}.",
+        "finding_no_change_plain": "No touchpoint's share changed beyond sampling noise since the previous stored "
+                                   "week.",
         # ranking
         "h_ranking": "Where customers spend the most effort",
         "ranking_intro": "A touchpoint's <b>share of customer effort</b> is the effort customers reported there (or, "
@@ -67,7 +70,8 @@ WORDS = {
                          "average: fixing it helps more customers. Lines show the 95% range.",
         "chart_share_axis": "Share of customer effort, % (line: 95% range)",
         "col_rank": "Rank", "col_touchpoint": "Touchpoint", "col_share": "Share of customer effort",
-        "col_range": "95% range", "col_change": "Change vs {week}", "col_change_plain": "Change vs last week",
+        "col_range": "95% range", "col_change": "Change vs {week}",
+        "col_change_plain": "Change vs previous stored week",
         "col_rank_change": "Rank change", "col_items": "Feedback items",
         "col_effort": "Average effort (0–100)", "col_high": "High-effort share", "col_ces": "CES",
         "col_ces_easy": "CES: found it easy", "col_csat": "CSAT", "col_nps": "NPS", "col_happiness": "Happiness",
@@ -135,7 +139,7 @@ WORDS = {
         "m_share": "<b>Share of customer effort</b> of a touchpoint: the sum of its feedback's effort above the "
                    "target ({target} of 100), divided by that sum over all touchpoints. Touchpoints are ranked by it.",
         "m_range": "<b>95% range</b>: from {n_boot} bootstrap resamples of the feedback. A change is marked ● when "
-                   "last week's share lies outside this week's range.",
+                   "the earlier week's share lies outside this week's range.",
         "m_high": "<b>High effort</b>: effort of 67 or more (CES 1–3 on the 1–7 scale).",
         "m_scores": "<b>CES</b>: mean answer to “the company made it easy”; <b>CSAT</b>: share of the two most "
                     "satisfied answers; <b>NPS</b>: % promoters (9–10) minus % detractors (0–6), from −100 to 100; "
@@ -157,7 +161,7 @@ WORDS = {
         "md_scores": "{n} pieces of feedback · CES {ces} · CSAT {csat} · NPS {nps} · happiness {happiness}",
         "md_touchpoints": "Where customers spend the most effort (share of customer effort{vs}):",
         "md_pains": "Top pain points (share of all customer effort):",
-        "md_vs": ", change vs {week}",
+        "md_vs": ", change vs {week}", "md_vs_plain": ", change vs the previous stored week",
         "md_impact": "without it average effort would fall by {impact} points",
         "md_footer": "Full report with charts and customer quotes: report.html",
         # xlsx
@@ -184,8 +188,12 @@ WORDS = {
         "finding_top": "{touchpoint}: {share} всех клиентских усилий. Главные проблемы: {pains}.",
         "finding_pain": "Главная проблема в целом, «{pain}», несёт {share} клиентских усилий; без неё средние "
                         "усилия снизились бы на {impact} п. из 100.",
-        "finding_change": "Сильнее всего с {week} изменилась доля точки «{touchpoint}»: {delta}",
+        "finding_change": "Сильнее всего с {week} изменилась доля точки «{touchpoint}»: {delta}.",
         "finding_no_change": "С {week} ни одна доля не изменилась сильнее статистического шума.",
+        "finding_change_plain": "Сильнее всего с предыдущей сохранённой недели изменилась доля точки «{touchpoint}»: "
+                                "{delta}.",
+        "finding_no_change_plain": "С предыдущей сохранённой недели ни одна доля не изменилась сильнее "
+                                   "статистического шума.",
         "h_ranking": "Где клиентам труднее всего",
         "ranking_intro": "<b>Доля клиентских усилий</b> точки контакта — усилия, о которых клиенты сообщили в ней "
                          "(а без ответа на CES — оценённые по тексту отзыва), как часть всех усилий во всех точках. "
@@ -193,7 +201,8 @@ WORDS = {
                          "исправление поможет большему числу клиентов. Линии — 95%-й интервал.",
         "chart_share_axis": "Доля клиентских усилий, % (линия — 95%-й интервал)",
         "col_rank": "Место", "col_touchpoint": "Точка контакта", "col_share": "Доля клиентских усилий",
-        "col_range": "95%-й интервал", "col_change": "Изменение к {week}", "col_change_plain": "Изменение за неделю",
+        "col_range": "95%-й интервал", "col_change": "Изменение к {week}",
+        "col_change_plain": "Изменение к предыдущей сохранённой неделе",
         "col_rank_change": "Изменение места", "col_items": "Отзывов",
         "col_effort": "Средние усилия (0–100)", "col_high": "Доля высоких усилий", "col_ces": "CES",
         "col_ces_easy": "CES: было легко", "col_csat": "CSAT", "col_nps": "NPS", "col_happiness": "Удовлетворённость",
@@ -254,7 +263,7 @@ WORDS = {
         "m_share": "<b>Доля клиентских усилий</b> точки контакта — сумма усилий её отзывов сверх порога "
                    "({target} из 100), делённая на ту же сумму по всем точкам. Точки ранжированы по ней.",
         "m_range": "<b>95%-й интервал</b> — по {n_boot} бутстреп-выборкам отзывов. Изменение отмечено ●, если доля "
-                   "прошлой недели лежит вне интервала этой недели.",
+                   "более ранней недели лежит вне интервала этой недели.",
         "m_high": "<b>Высокие усилия</b> — усилия 67 и выше (CES 1–3 по шкале 1–7).",
         "m_scores": "<b>CES</b> — средний ответ на «компании удалось сделать всё легко»; <b>CSAT</b> — доля двух "
                     "лучших оценок; <b>NPS</b> — % промоутеров (9–10) минус % критиков (0–6), от −100 до 100; "
@@ -273,7 +282,7 @@ WORDS = {
         "md_scores": "Отзывов: {n} · CES {ces} · CSAT {csat} · NPS {nps} · удовлетворённость {happiness}",
         "md_touchpoints": "Где клиентам труднее всего (доля клиентских усилий{vs}):",
         "md_pains": "Главные проблемы (доля всех клиентских усилий):",
-        "md_vs": ", изменение к {week}",
+        "md_vs": ", изменение к {week}", "md_vs_plain": ", изменение к предыдущей сохранённой неделе",
         "md_impact": "без неё средние усилия снизились бы на {impact} пункта",
         "md_footer": "Полный отчёт с графиками и цитатами клиентов: report.html",
         "sheet_about": "Отчёт о клиентских усилиях, неделя {week}. Усилия от 0 (без усилий) до 100 (очень трудно); "
@@ -316,6 +325,10 @@ class Locale:
     def t(self, key: str, **values) -> str:
         """The sentence `key`, with `values` filled in (already formatted and, for HTML, escaped)."""
         return self.words[key].format(**values) if values else self.words[key]
+
+    def versus(self, key: str, week: str | None, **values) -> str:
+        """The sentence `key` naming the compared `week`; `<key>_plain` (no week named) when it is unknown."""
+        return self.t(key, week=week, **values) if week else self.t(f"{key}_plain", **values)
 
     # ---------------------------------------------------------------- labels
 

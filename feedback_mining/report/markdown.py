@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from feedback_mining.report.model import Report, has_deltas, pain_overview, score_changes, top_pains
+from feedback_mining.report.model import Report, compared_week, has_deltas, pain_overview, score_changes, top_pains
 
 
 def md(text) -> str:
@@ -30,7 +30,8 @@ def render_markdown(r: Report, n: int = 5) -> str:
                    happiness=score("happiness", loc.num(s.get("happiness"), 1),
                                    loc.num(changes["happiness"], 1, True))), ""]
     compare = has_deltas(r)
-    lines.append(loc.t("md_touchpoints", vs=loc.t("md_vs", week=previous) if compare else ""))
+    week = compared_week(r)
+    lines.append(loc.t("md_touchpoints", vs=loc.versus("md_vs", md(week) if week else None) if compare else ""))
     for x in r.touchpoints.head(n).itertuples():
         change = f" ({loc.pp(x.delta_share)}{' ●' if x.change_significant else ''})" if compare else ""
         pains = loc.pains(list(top_pains(r, x.touchpoint)["pain_point"])).lower() or loc.t("none_detected")

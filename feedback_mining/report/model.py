@@ -48,6 +48,12 @@ class Report:
         return self.manifest.get("settings", {})
 
 
+def compared_week(report: Report) -> str | None:
+    """The week the changes compare with: the latest stored week before this one, from the history (or, for
+    changes against a given `previous` table, the run's `history.previous_week`); None when unknown."""
+    return report.trend.previous or (report.manifest.get("history") or {}).get("previous_week") or None
+
+
 def has_deltas(report: Report) -> bool:
     """True when the touchpoints carry a comparison with an earlier week."""
     return "delta_share" in report.touchpoints and report.touchpoints["delta_share"].notna().any()
