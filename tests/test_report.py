@@ -13,13 +13,13 @@ import pytest
 from feedback_mining.cli import main
 from feedback_mining.config import Config, config_from_dict
 from feedback_mining.errors import UsageError
+from feedback_mining.rank import rank_touchpoints
 from feedback_mining.report import build_report, render_page, render_summary
 from feedback_mining.report.charts import interval_bars
 from feedback_mining.report.html import CSP, SECTIONS, quote
 from feedback_mining.report.i18n import Locale, pain_point_labels
 from feedback_mining.report.markdown import md
 from feedback_mining.report.model import verbatims
-from feedback_mining.rank import rank_touchpoints
 from feedback_mining.report.xlsx import build_workbook, put
 from tests.report_data import (
     HOSTILE_TOUCHPOINT,
