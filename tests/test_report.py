@@ -239,6 +239,21 @@ def test_summary_is_short_with_shares_and_changes(outputs):
     assert ru.startswith(f"**Клиентские усилия, неделя {WEEK}**") and "Колл-центр" in ru and "Ожидание" in ru
 
 
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_significance_marker_has_a_legend(lang):
+    result = hostile_result()
+    before = rank_touchpoints(result.parts)
+    report = build_report(result, previous=before.assign(share=before["share"] / 2), config=Config(report_lang=lang))
+    legend = Locale(lang).t("significant")
+    summary = render_summary(report)
+    assert " ●)" in summary and f"_{legend}_" in summary.splitlines()  # before: the marker without a legend
+    page = render_page(report)
+    cards = page[page.index('<section id="touchpoints">'):page.index('<section id="sentiment">')]
+    assert "●" in cards and f'<p class="note">{html.escape(legend)}</p>' in cards
+    assert f'title="{html.escape(legend)}">●' in page and 'title="significant"' not in page
+    assert legend not in render_summary(build_report(result, previous=before))  # no marker, no legend
+
+
 @pytest.mark.parametrize("text, expected", [
     ("<img src=x onerror=alert(1)>", r"\<img src=x onerror=alert(1)\>"),
     ("**bold** [link](x)", r"\*\*bold\*\* \[link\](x)"),

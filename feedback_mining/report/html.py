@@ -16,6 +16,7 @@ from feedback_mining.report import charts
 from feedback_mining.report.i18n import Locale
 from feedback_mining.report.model import (
     Report,
+    any_significant,
     compared_week,
     drivers_r2,
     effort_sources,
@@ -81,16 +82,22 @@ def missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def delta(value, text: str, higher_is_better: bool, significant: bool = False) -> Html:
-    """A change with an arrow, coloured better/worse (the arrow keeps it readable without colour)."""
+def delta(value, text: str, higher_is_better: bool, significant: str = "") -> Html:
+    """A change with an arrow, coloured better/worse (the arrow keeps it readable without colour); a ● titled
+    `significant` (the legend) when that is given."""
     if missing(value):
         return Html('<span class="muted">–</span>')
     if text.startswith("±"):  # no change at the precision shown
         return Html(f'<span class="muted">{esc(text)}</span>')
     better = (value > 0) == higher_is_better
-    mark = ' <span title="significant">●</span>' if significant else ""
+    mark = f' <span title="{esc(significant)}">●</span>' if significant else ""
     return Html(f'<span class="{"better" if better else "worse"}">{"▲" if value > 0 else "▼"}&#x202F;'
                 f"{esc(text)}{mark}</span>")
+
+
+def significant(loc: Locale, row) -> str:
+    """The legend of ● for a touchpoint row whose change is significant, else empty."""
+    return loc.t("significant") if bool(row.change_significant) else ""
 
 
 # ---------------------------------------------------------------- sections
@@ -187,7 +194,7 @@ def ranking(r: Report) -> Html:
             could_be = esc(loc.t("rank_range", low=x.rank_low, high=x.rank_high))
             rank = Html(f'{rank} <small class="muted" title="{could_be}">'
                         f"({esc(x.rank_low)}–{esc(x.rank_high)})</small>")
-        change = ([delta(x.delta_share, loc.pp(x.delta_share), False, bool(x.change_significant))] if compare else [])
+        change = [delta(x.delta_share, loc.pp(x.delta_share), False, significant(loc, x))] if compare else []
         share = Html(f'{esc(loc.pct(x.share, 1))}<small class="range">{esc(loc.pct_range(x.share_low, x.share_high))}'
                      "</small>")
         rows.append([rank, Html(f"<b>{esc(loc.touchpoint(x.touchpoint))}</b>"), share, *change, loc.count(x.n_items),
@@ -256,15 +263,15 @@ def trends(r: Report) -> Html:
 
 def cards(r: Report) -> Html:
     loc, compare = r.locale, has_deltas(r)
-    out = []
-    for x in r.touchpoints.head(r.top_n).itertuples():
+    out, shown = [], r.touchpoints.head(r.top_n)
+    for x in shown.itertuples():
         top = top_pains(r, x.touchpoint)
         widest = max(top["share_of_touchpoint"].max() if len(top) else 0, 1e-9)
         bars = join(Html(f'<div class="pb"><span>{esc(loc.pain(p.pain_point))}</span><span class="pb-track">'
                     f'<span class="pb-fill" style="width:{100 * p.share_of_touchpoint / widest:.0f}%"></span></span>'
                     f'<span class="n">{esc(loc.pct(p.share_of_touchpoint))}</span></div>') for p in top.itertuples())
         quotes = [quote(loc, v) for v in verbatims(r.items, x.touchpoint, list(top["pain_point"]))]
-        change = join([" ", delta(x.delta_share, loc.pp(x.delta_share), False, bool(x.change_significant))]) \
+        change = join([" ", delta(x.delta_share, loc.pp(x.delta_share), False, significant(loc, x))]) \
             if compare else ""
         stats = loc.t("card_stats", n=loc.count(x.n_items), effort=loc.effort(x.mean_effort),
                       high=loc.pct(x.high_effort_rate), ces=loc.num(x.ces_mean, 2), csat=loc.pct(_frac(x.csat)),
@@ -276,7 +283,8 @@ def cards(r: Report) -> Html:
                    f'<div class="pbs">{bars or esc(loc.t("none_detected"))}</div>'
                    f'<h4>{esc(loc.t("card_quotes"))}</h4>'
                    f'{"".join(quotes) or esc(loc.t("no_quotes"))}</article>')
-    return _section("touchpoints", loc.t("h_cards"), Html(f'<div class="cards">{"".join(out)}</div>'))
+    note = f'<p class="note">{esc(loc.t("significant"))}</p>' if compare and any_significant(shown) else ""
+    return _section("touchpoints", loc.t("h_cards"), Html(f'<div class="cards">{"".join(out)}</div>{note}'))
 
 
 def quote(loc: Locale, v: dict) -> str:

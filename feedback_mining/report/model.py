@@ -59,6 +59,11 @@ def has_deltas(report: Report) -> bool:
     return "delta_share" in report.touchpoints and report.touchpoints["delta_share"].notna().any()
 
 
+def any_significant(touchpoints: pd.DataFrame) -> bool:
+    """True when a row's change is marked significant (●): the rows shown then need the marker's legend."""
+    return "change_significant" in touchpoints and bool(touchpoints["change_significant"].fillna(False).any())
+
+
 # ---------------------------------------------------------------- pain points
 
 
