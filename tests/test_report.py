@@ -17,7 +17,7 @@ from feedback_mining.rank import rank_touchpoints
 from feedback_mining.report import build_report, render_page, render_summary
 from feedback_mining.report.charts import interval_bars
 from feedback_mining.report.html import CSP, SECTIONS, quote
-from feedback_mining.report.i18n import Locale, pain_point_labels
+from feedback_mining.report.i18n import WORDS, Locale, pain_point_labels
 from feedback_mining.report.markdown import md
 from feedback_mining.report.model import verbatims
 from feedback_mining.report.xlsx import build_workbook, put
@@ -97,6 +97,20 @@ def test_pain_point_labels_come_from_the_taxonomy(term_files):
     assert pain_point_labels(None, "ru")["waiting"] == "Ожидание"
     assert pain_point_labels(None, "en")["repeat_contact"] == "Repeat contact"
     assert Locale("ru", pain_point_labels(term_files[0], "ru")).pain("waiting") == "Waiting"  # no label: the id
+
+
+@pytest.mark.parametrize("key", ["finding_pain", "md_impact", "col_mentions", "m_impact"])
+def test_russian_sentences_about_a_pain_point_fit_a_label_of_any_gender(key):
+    # "Ожидание" (neuter), "Повторные обращения" (plural): no pronoun that agrees with one gender only
+    assert not re.search(r"(?i)\b(она|оно|они|её|ее|неё|нее|ей|ней|него|нём|ним|них)\b", WORDS["ru"][key])
+
+
+def test_russian_summary_and_report_say_which_pain_point(outputs):
+    summary = outputs["ru"]["summary.md"].read_text(encoding="utf-8")
+    page = outputs["ru"]["report.html"].read_text(encoding="utf-8")
+    assert "Ожидание: **" in summary and "; без этой проблемы средние усилия" in summary
+    assert "без этой проблемы средние усилия" in page
+    assert "без неё" not in summary and "без неё" not in page  # before: "Ожидание … без неё"
 
 
 def test_report_language_is_checked():
