@@ -95,6 +95,18 @@ def test_russian_report_loads_cleanly(browser, reports):
     assert browser.evaluate("document.querySelector('h1').textContent", session) == "Отчёт о клиентских усилиях"
 
 
+# every table, and the box around it, wider inside than it shows (scrollWidth > clientWidth), by how many px
+OVERFLOWING_TABLES = ("[...document.querySelectorAll('.scroll, table')].filter(d => d.scrollWidth > d.clientWidth)"
+                      ".map(d => [d.closest('section').id, d.scrollWidth - d.clientWidth])")
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_nothing_overflows_sideways_at_1280_px(browser, reports, lang):
+    session = browser.open(reports[lang].as_uri(), width=WIDTH)
+    assert browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth", session)
+    assert browser.evaluate(f"JSON.stringify({OVERFLOWING_TABLES})", session) == "[]"  # before: ranking, ru 67 px
+
+
 def test_screenshot_of_the_whole_page(page, tmp_path):
     browser, session, _ = page
     png = browser.screenshot(session, WIDTH)

@@ -192,7 +192,7 @@ def ranking(r: Report) -> Html:
         rank = esc(x.rank)
         if not missing(x.rank_low) and x.rank_low != x.rank_high:
             could_be = esc(loc.t("rank_range", low=x.rank_low, high=x.rank_high))
-            rank = Html(f'{rank} <small class="muted" title="{could_be}">'
+            rank = Html(f'{rank} <small class="muted could-be" title="{could_be}">'
                         f"({esc(x.rank_low)}–{esc(x.rank_high)})</small>")
         change = [delta(x.delta_share, loc.pp(x.delta_share), False, significant(loc, x))] if compare else []
         share = Html(f'{esc(loc.pct(x.share, 1))}<small class="range">{esc(loc.pct_range(x.share_low, x.share_high))}'
