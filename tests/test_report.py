@@ -23,9 +23,11 @@ from feedback_mining.report.model import verbatims
 from feedback_mining.report.xlsx import build_workbook, put
 from tests.report_data import (
     HOSTILE_TOUCHPOINT,
+    SEGMENTS,
     TEXT_MARKERS,
     WEEK,
     hostile_result,
+    segment_result,
     store_earlier_weeks,
     written_reports,
 )
@@ -208,6 +210,21 @@ def test_the_first_week_renders_without_history():
     assert Locale().t("no_previous") in page and "Change vs" not in page
     summary = render_summary(report)
     assert summary.count("\n") < 20 and "\u00a0pp" not in summary
+
+
+@pytest.mark.parametrize("lang, title", [("en", "By segment"), ("ru", "В разрезе «segment»")])
+def test_the_by_ranking_is_in_the_report_with_by_only(page, lang, title):
+    result = segment_result()
+    shown = render_page(build_report(result, config=Config(report_lang=lang)))
+    section = shown[shown.index('<section id="segments">'):shown.index('<section id="heatmap">')]
+    assert f"<h2>{title}</h2>" in section and '<a href="#segments">' in shown  # before: not in report.html
+    assert "touchpoints_by_segment.csv" in section
+    for value in SEGMENTS:
+        assert f"<b>{html.escape(value)}</b>" in section
+    assert SEGMENTS[2] not in shown and not [t for t, _ in Tags(shown).tags if t == "script"]
+    top = build_report(result).by_segment.query("segment == 'retail' and rank == 1").iloc[0]
+    assert f"{html.escape(Locale(lang).touchpoint(top['touchpoint']))} <small" in section
+    assert 'id="segments"' not in page and 'href="#segments"' not in page  # without --by: no section
 
 
 def test_quotes_keep_their_language_and_direction():

@@ -31,7 +31,7 @@ from feedback_mining.rank import (
     rank_segments,
     rank_touchpoints,
 )
-from feedback_mining.report.files import ITEM_COLUMNS, SAFE_NAME, item_table, write_table
+from feedback_mining.report.files import ITEM_COLUMNS, by_segment_name, item_table, write_table
 from feedback_mining.report.html import render_html, render_page
 from feedback_mining.report.i18n import Locale, pain_point_labels
 from feedback_mining.report.markdown import render_markdown
@@ -132,8 +132,3 @@ def write_outputs(result, out: Path, previous: pd.DataFrame | None = None, confi
         shutil.rmtree(tmp, ignore_errors=True)
     remove_stale_outputs(out, earlier, written)
     return {name: out / name for name in written}
-
-
-def by_segment_name(by: str) -> str:
-    """`touchpoints_by_COLUMN.csv` for `--by COLUMN` (characters unsafe in a file name become `_`)."""
-    return f"touchpoints_by_{re.sub(SAFE_NAME, '_', by)}.csv"

@@ -13,6 +13,7 @@ import math
 import pandas as pd
 
 from feedback_mining.report import charts
+from feedback_mining.report.files import by_segment_name
 from feedback_mining.report.i18n import Locale
 from feedback_mining.report.model import (
     Report,
@@ -25,6 +26,8 @@ from feedback_mining.report.model import (
     heat_matrix,
     pain_overview,
     score_changes,
+    segment_sizes,
+    segment_top,
     sentiment_shares,
     top_pains,
     trend_shares,
@@ -38,8 +41,12 @@ from feedback_mining.report.trend import Trend
 # nothing may load or run: no script, image, font, frame or fetch; only the inline CSS (and the SVG charts' styles)
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 MAX_CHART_ROWS = 12
+MAX_SEGMENTS = 20  # values of the --by column shown (the CSV holds them all)
 SECTIONS = ["headline", "ranking", "heatmap", "pain-points", "trends", "touchpoints", "sentiment", "quality",
-            "methods"]
+            "methods"]  # every page's sections; with --by, "segments" follows "ranking"
+TITLES = {"headline": "h_headline", "ranking": "h_ranking", "segments": "h_segments", "heatmap": "h_heatmap",
+          "pain-points": "h_pains", "trends": "h_trends", "touchpoints": "h_cards", "sentiment": "h_sentiment",
+          "quality": "h_quality", "methods": "h_methods"}
 
 
 class Html(str):
@@ -103,6 +110,14 @@ def significant(loc: Locale, row) -> str:
 # ---------------------------------------------------------------- sections
 
 
+def sections(r: Report) -> list[str]:
+    """The anchors of the page's sections, in order: `SECTIONS`, and "segments" after "ranking" with --by."""
+    if r.by_segment is None:
+        return list(SECTIONS)
+    at = SECTIONS.index("ranking") + 1
+    return [*SECTIONS[:at], "segments", *SECTIONS[at:]]
+
+
 def header(r: Report) -> Html:
     loc, m = r.locale, r.manifest
     by_source = m.get("items", {}).get("by_source", {})
@@ -110,9 +125,7 @@ def header(r: Report) -> Html:
                surveys=loc.count(by_source.get("survey", 0)), tickets=loc.count(by_source.get("ticket", 0)),
                comments=loc.count(by_source.get("comment", 0)))
     week = esc(loc.t("week", week=r.week) + (f" · {loc.week_range(r.week)}" if loc.week_range(r.week) else ""))
-    nav = join(Html(f'<a href="#{s}">{esc(loc.t(key))}</a>') for s, key in zip(SECTIONS, [
-        "h_headline", "h_ranking", "h_heatmap", "h_pains", "h_trends", "h_cards", "h_sentiment", "h_quality",
-        "h_methods"]))
+    nav = join(Html(f'<a href="#{s}">{esc(loc.t(TITLES[s], by=r.by or ""))}</a>') for s in sections(r))
     return Html(f'<header class="top"><h1>{esc(loc.t("title"))}</h1><p class="week">{week}</p>'
                 f'<p class="sub">{items}</p><nav aria-label="{esc(loc.t("nav"))}">{nav}</nav></header>')
 
@@ -206,6 +219,31 @@ def ranking(r: Report) -> Html:
     body = join([Html(f'<p class="intro">{loc.t("ranking_intro")}</p>'), Html(chart),
                  table(head, rows, numeric, "ranking"), note])
     return _section("ranking", loc.t("h_ranking"), body)
+
+
+def segments(r: Report) -> Html:
+    """With --by: per value of the column, its share of all customer effort and its top three touchpoints."""
+    if r.by_segment is None:
+        return Html("")
+    loc, sizes, file = r.locale, segment_sizes(r), by_segment_name(r.by)
+    title = loc.t("h_segments", by=r.by)
+    if sizes.empty:
+        return _section("segments", title, esc(loc.t("not_available")))
+    rows = [[Html(f"<b>{esc(loc.segment(x.segment))}</b>"), loc.count(x.n_items), loc.pct(x.share, 1), top_touchpoints(r, x.segment)]
+            for x in sizes.head(MAX_SEGMENTS).itertuples()]
+    more = len(sizes) - MAX_SEGMENTS
+    note = Html(f'<p class="note">{esc(loc.t("segments_more", n=loc.count(more), file=file))}</p>') if more > 0 else ""
+    head = [r.by, loc.t("col_items"), loc.t("col_segment_share"), loc.t("col_segment_top")]
+    body = join([Html(f'<p class="intro">{tx(loc, "segments_intro", by=r.by, file=file)}</p>'),
+                 table(head, rows, {1, 2}, "segments"), note])
+    return _section("segments", title, body)
+
+
+def top_touchpoints(r: Report, segment: str) -> Html:
+    """`Call center 34% · Website 20% · Chat 12%`: a segment's top touchpoints with their share of its effort."""
+    top = [Html(f'<span class="seg-tp">{esc(r.locale.touchpoint(t.touchpoint))} <small class="muted">'
+                f"{esc(r.locale.pct(t.share))}</small></span>") for t in segment_top(r, segment).itertuples()]
+    return join(top, " · ") if top else Html('<span class="muted">–</span>')
 
 
 def heat(r: Report) -> Html:
@@ -380,8 +418,8 @@ def _int(value):
 def render_page(r: Report) -> str:
     """The whole `report.html` as a string."""
     loc = r.locale
-    body = "".join([header(r), headline(r), ranking(r), heat(r), pains(r), trends(r), cards(r), sentiment(r),
-                    quality(r), methods(r)])
+    body = "".join([header(r), headline(r), ranking(r), segments(r), heat(r), pains(r), trends(r), cards(r),
+                    sentiment(r), quality(r), methods(r)])
     title = esc(f"{loc.t('title')} · {r.week}" if r.week else loc.t("title"))
     return (f'<!doctype html>\n<html lang="{esc(loc.lang)}"><head><meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'

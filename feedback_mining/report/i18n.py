@@ -78,6 +78,13 @@ WORDS = {
         "col_pains": "Main pain points", "col_id": "Id", "col_estimated": "Effort estimated from text",
         "rank_range": "could be #{low}–#{high}",
         "significant": "● the change is larger than this week's sampling uncertainty explains",
+        # --by
+        "h_segments": "By {by}",
+        "segments_intro": "The ranking repeated within each value of <b>{by}</b>: the value's share of all customer "
+                          "effort, and the three touchpoints carrying most of the value's own effort (with their share "
+                          "of it). The full ranking of every value is in {file}.",
+        "segments_more": "{n} smaller values are not shown; they are in {file}.",
+        "col_segment_share": "Share of all customer effort", "col_segment_top": "Top touchpoints (share of its effort)",
         # heatmap
         "h_heatmap": "Which pain points, where",
         "heatmap_intro": "Share of all customer effort, in %, by touchpoint and pain point. Feedback with several "
@@ -209,6 +216,13 @@ WORDS = {
         "col_pains": "Главные проблемы", "col_id": "Код", "col_estimated": "Усилия оценены по тексту",
         "rank_range": "возможно место {low}–{high}",
         "significant": "● изменение больше, чем объясняет случайный разброс этой недели",
+        "h_segments": "В разрезе «{by}»",
+        "segments_intro": "Рейтинг, повторённый для каждого значения <b>{by}</b>: доля значения во всех клиентских "
+                          "усилиях и три точки контакта, на которые приходится больше всего его усилий (с их долей). "
+                          "Полный рейтинг по каждому значению — в файле {file}.",
+        "segments_more": "Ещё значений: {n} (меньших) — они в файле {file}.",
+        "col_segment_share": "Доля всех клиентских усилий",
+        "col_segment_top": "Главные точки контакта (доля усилий значения)",
         "h_heatmap": "Какие проблемы и где",
         "heatmap_intro": "Доля всех клиентских усилий, в %, по точкам контакта и проблемам. Отзыв с несколькими "
                          "проблемами делит свои усилия между ними. Чем темнее клетка, тем больше усилий.",
@@ -347,6 +361,10 @@ class Locale:
         """Labels of `;`-joined ids (or a list of ids)."""
         ids = [p for p in (ids.split(";") if isinstance(ids, str) else ids) if p]
         return sep.join(self.pain(p) for p in ids)
+
+    def segment(self, value: str) -> str:
+        """A value of the `--by` column; `unknown` (what an empty value becomes) in the report's language."""
+        return self.touchpoint("unknown") if value == "unknown" else str(value)
 
     def language(self, code: str) -> str:
         return LANGUAGES[self.lang].get(code, code)

@@ -121,6 +121,26 @@ def top_pains(report: Report, touchpoint: str, n: int = 3) -> pd.DataFrame:
     return rows.sort_values("contributed_effort", ascending=False).head(n)
 
 
+def segment_sizes(report: Report) -> pd.DataFrame:
+    """Each value of the `--by` column, largest first: `segment, n_items, share` (its share of all customer effort);
+    empty without --by."""
+    table = report.by_segment
+    if table is None or table.empty:
+        return pd.DataFrame(columns=["segment", "n_items", "share"])
+    sizes = table.groupby("segment", as_index=False)[["n_items", "contributed_effort"]].sum()
+    total = sizes["contributed_effort"].sum()
+    sizes = sizes.assign(share=sizes["contributed_effort"] / total if total > 0 else np.nan)
+    order = sizes.sort_values(["contributed_effort", "n_items", "segment"], ascending=[False, False, True])
+    return order[["segment", "n_items", "share"]].reset_index(drop=True)
+
+
+def segment_top(report: Report, segment: str, n: int = 3) -> pd.DataFrame:
+    """The `n` touchpoints carrying most of one segment's customer effort (`rank, touchpoint, share` within it)."""
+    table = report.by_segment
+    rows = table[(table["segment"] == segment) & (table["contributed_effort"] > 0)]
+    return rows.sort_values("rank").head(n)[["rank", "touchpoint", "share"]]
+
+
 # ---------------------------------------------------------------- customer words
 
 

@@ -38,6 +38,7 @@ table.ranking td:last-child{min-width:170px}
 small.could-be{display:block}
 table.ranking th:nth-child(3){min-width:130px}
 small.range{display:block;color:var(--muted);font-size:12px}
+.seg-tp{display:inline-block}
 .worse{color:var(--worse)}.better{color:var(--better)}
 svg.chart{width:100%;height:auto;display:block;margin:8px 0}
 .cards{display:grid;gap:14px}
