@@ -122,6 +122,7 @@ def test_a_rerun_replaces_the_previous_outputs_as_one_set(tmp_path, week, term_f
            "--bootstrap", "20", "--no-history", "--quiet"]
     assert main([*run, "--by", "segment"]) == 0
     assert (out / "touchpoints_by_segment.csv").exists()
+    assert '<section id="segments">' in (out / "report.html").read_text(encoding="utf-8")
     (out / "my_notes.txt").write_text("mine", encoding="utf-8")
     (out / "example-input").mkdir()
     (out / "example-input" / "surveys.csv").write_text("response_id\n", encoding="utf-8")
@@ -130,6 +131,7 @@ def test_a_rerun_replaces_the_previous_outputs_as_one_set(tmp_path, week, term_f
     assert {p.name for p in out.iterdir()} == OUTPUTS | {"my_notes.txt", "example-input"}
     assert json.loads((out / "run.json").read_text())["outputs"] == sorted(OUTPUTS)
     assert (out / "example-input" / "surveys.csv").exists()
+    assert 'id="segments"' not in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_only_output_names_are_ever_removed(tmp_path):
