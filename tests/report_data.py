@@ -35,6 +35,7 @@ HOSTILE = [  # (response id, text); ids sort first, so at equal effort these are
 ]
 PERSIAN = ("A0005", "برنامه موقع پرداخت خطا میده و اصلا باز نمیشه، خیلی منتظر ماندم")  # the app's top quote
 TEXT_MARKERS = ["<script>alert('xss')</script>", "<title>pwned</title>", "<svg onload=alert(3)>"]
+SEGMENTS = ["retail", "business", "<script>alert('segment')</script>"]  # a survey column for --by segment
 
 
 def as_strings(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -68,6 +69,16 @@ def run_week(frames: dict[str, pd.DataFrame], config: Config | None = None):
 def hostile_result():
     """The run of `hostile_week()`, computed once per test session (read it, never change it)."""
     return run_week(hostile_week())
+
+
+@lru_cache(maxsize=1)
+def segment_result():
+    """A smaller hostile week run with `--by segment`, the surveys' `segment` cycling through `SEGMENTS`, one of
+    which is markup (computed once per test session; read it, never change it)."""
+    frames = hostile_week(200)
+    surveys = frames["surveys"]
+    frames["surveys"] = surveys.assign(segment=[SEGMENTS[i % len(SEGMENTS)] for i in range(len(surveys))])
+    return run_week(frames, Config(n_boot=20, by="segment"))
 
 
 def store_earlier_weeks(result, path: Path, weeks=("2026-W45", "2026-W46")) -> Path:

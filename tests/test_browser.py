@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from feedback_mining.config import Config
+from feedback_mining.report import build_report, render_page
 from tests.chromium import Chromium, find_chromium
-from tests.report_data import HOSTILE_TOUCHPOINT, TEXT_MARKERS, WEEK, written_reports
+from tests.report_data import HOSTILE_TOUCHPOINT, TEXT_MARKERS, WEEK, segment_result, written_reports
 
 SCREENSHOT_COPY = Path("/tmp/report_screenshot.png")  # kept for people to look at
 WIDTH = 1280
@@ -33,6 +35,14 @@ def browser():
 def reports() -> dict[str, Path]:
     """report.html in English and Russian, from the hostile example week with two earlier weeks in the history."""
     return {lang: files["report.html"] for lang, files in written_reports().items()}
+
+
+@pytest.fixture(scope="module")
+def segment_report(tmp_path_factory) -> Path:
+    """The Russian report.html of a week run with --by segment (one more table, customers' segment values)."""
+    path = tmp_path_factory.mktemp("segments") / "report.html"
+    path.write_text(render_page(build_report(segment_result(), config=Config(report_lang="ru"))), encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +103,18 @@ def test_russian_report_loads_cleanly(browser, reports):
     assert_clean_load(browser, session, url)
     assert browser.evaluate("document.documentElement.lang", session) == "ru"
     assert browser.evaluate("document.querySelector('h1').textContent", session) == "Отчёт о клиентских усилиях"
+
+
+# every table, and the box around it, wider inside than it shows (scrollWidth > clientWidth), by how many px
+OVERFLOWING_TABLES = ("[...document.querySelectorAll('.scroll, table')].filter(d => d.scrollWidth > d.clientWidth)"
+                      ".map(d => [d.closest('section').id, d.scrollWidth - d.clientWidth])")
+
+
+@pytest.mark.parametrize("lang", ["ru", "en", "ru --by segment"])
+def test_nothing_overflows_sideways_at_1280_px(browser, reports, segment_report, lang):
+    session = browser.open((segment_report if "--by" in lang else reports[lang]).as_uri(), width=WIDTH)
+    assert browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth", session)
+    assert browser.evaluate(f"JSON.stringify({OVERFLOWING_TABLES})", session) == "[]"  # before: ranking, ru 67 px
 
 
 def test_screenshot_of_the_whole_page(page, tmp_path):

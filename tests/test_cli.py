@@ -111,3 +111,41 @@ def test_enrich_names_a_missing_text_column(tmp_path, capsys):
     (tmp_path / "in.csv").write_text("id,body\n1,hi\n", encoding="utf-8")
     assert main(["enrich", str(tmp_path / "in.csv"), "--out", str(tmp_path / "o.csv")]) == 2
     assert "no column 'text'" in capsys.readouterr().err
+
+
+def test_a_rerun_replaces_the_previous_outputs_as_one_set(tmp_path, week, term_files):
+    week["surveys"]["segment"] = ["retail", "business", "retail", "business"]
+    for name, frame in week.items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    out = tmp_path / "out"
+    run = ["run", *(f"--{n}={tmp_path / n}.csv" for n in week), "--taxonomy", str(term_files[0]), "--out", str(out),
+           "--bootstrap", "20", "--no-history", "--quiet"]
+    assert main([*run, "--by", "segment"]) == 0
+    assert (out / "touchpoints_by_segment.csv").exists()
+    assert '<section id="segments">' in (out / "report.html").read_text(encoding="utf-8")
+    (out / "my_notes.txt").write_text("mine", encoding="utf-8")
+    (out / "example-input").mkdir()
+    (out / "example-input" / "surveys.csv").write_text("response_id\n", encoding="utf-8")
+    assert main(run) == 0
+    assert not (out / "touchpoints_by_segment.csv").exists()  # before: left over from the --by run
+    assert {p.name for p in out.iterdir()} == OUTPUTS | {"my_notes.txt", "example-input"}
+    assert json.loads((out / "run.json").read_text())["outputs"] == sorted(OUTPUTS)
+    assert (out / "example-input" / "surveys.csv").exists()
+    assert 'id="segments"' not in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_only_output_names_are_ever_removed(tmp_path):
+    from feedback_mining.report import previous_outputs, remove_stale_outputs
+
+    (tmp_path / "run.json").write_text(json.dumps({"outputs": ["report.html", "touchpoints_by_x.csv", "../x.csv",
+                                                               "data.csv", "run.json"]}), encoding="utf-8")
+    for name in ("report.html", "touchpoints_by_x.csv", "data.csv"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    assert previous_outputs(tmp_path) == ["report.html", "touchpoints_by_x.csv", "run.json"]
+    assert remove_stale_outputs(tmp_path, previous_outputs(tmp_path), ["report.html", "run.json"]) == [
+        "touchpoints_by_x.csv"]
+    assert {p.name for p in tmp_path.iterdir()} == {"report.html", "data.csv", "run.json"}
+    (tmp_path / "run.json").write_text("{}", encoding="utf-8")  # written before run.json listed its outputs
+    assert previous_outputs(tmp_path) == ["report.html", "run.json"]
+    (tmp_path / "run.json").unlink()
+    assert previous_outputs(tmp_path) == []  # no run.json: not a folder a run wrote

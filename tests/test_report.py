@@ -1,6 +1,7 @@
 """The report files a CX lead reads: escaping, self-containment, both languages, changes and trends, the Markdown
 summary and the workbook's structure. The browser test (test_browser.py) renders the same page in Chromium."""
 
+import dataclasses
 import html
 import re
 from html.parser import HTMLParser
@@ -10,16 +11,26 @@ import pandas as pd
 import pytest
 
 from feedback_mining.cli import main
-from feedback_mining.config import config_from_dict
+from feedback_mining.config import Config, config_from_dict
 from feedback_mining.errors import UsageError
+from feedback_mining.rank import rank_touchpoints
 from feedback_mining.report import build_report, render_page, render_summary
 from feedback_mining.report.charts import interval_bars
 from feedback_mining.report.html import CSP, SECTIONS, quote
-from feedback_mining.report.i18n import Locale, pain_point_labels
+from feedback_mining.report.i18n import WORDS, Locale, pain_point_labels
 from feedback_mining.report.markdown import md
 from feedback_mining.report.model import verbatims
-from feedback_mining.report.xlsx import put
-from tests.report_data import HOSTILE_TOUCHPOINT, TEXT_MARKERS, WEEK, hostile_result, written_reports
+from feedback_mining.report.xlsx import build_workbook, put
+from tests.report_data import (
+    HOSTILE_TOUCHPOINT,
+    SEGMENTS,
+    TEXT_MARKERS,
+    WEEK,
+    hostile_result,
+    segment_result,
+    store_earlier_weeks,
+    written_reports,
+)
 
 SHEETS = ["touchpoints", "pain_points", "pain_points_overall", "items_sample", "about"]
 
@@ -90,6 +101,20 @@ def test_pain_point_labels_come_from_the_taxonomy(term_files):
     assert Locale("ru", pain_point_labels(term_files[0], "ru")).pain("waiting") == "Waiting"  # no label: the id
 
 
+@pytest.mark.parametrize("key", ["finding_pain", "md_impact", "col_mentions", "m_impact"])
+def test_russian_sentences_about_a_pain_point_fit_a_label_of_any_gender(key):
+    # "Ожидание" (neuter), "Повторные обращения" (plural): no pronoun that agrees with one gender only
+    assert not re.search(r"(?i)\b(она|оно|они|её|ее|неё|нее|ей|ней|него|нём|ним|них)\b", WORDS["ru"][key])
+
+
+def test_russian_summary_and_report_say_which_pain_point(outputs):
+    summary = outputs["ru"]["summary.md"].read_text(encoding="utf-8")
+    page = outputs["ru"]["report.html"].read_text(encoding="utf-8")
+    assert "Ожидание: **" in summary and "; без этой проблемы средние усилия" in summary
+    assert "без этой проблемы средние усилия" in page
+    assert "без неё" not in summary and "без неё" not in page  # before: "Ожидание … без неё"
+
+
 def test_report_language_is_checked():
     with pytest.raises(UsageError, match="report language 'de'"):
         Locale("de")
@@ -142,6 +167,42 @@ def test_changes_and_trends_come_from_the_history(page):
     assert all(f"<td>{week}</td>" in page for week in ("2026-W45", "2026-W46", WEEK))
 
 
+@pytest.fixture(scope="module")
+def three_weeks_back(tmp_path_factory) -> dict[str, object]:
+    """Reports of the hostile week in English and Russian whose only stored earlier week is 2026-W44."""
+    history = store_earlier_weeks(hostile_result(), tmp_path_factory.mktemp("gap") / "h.duckdb", ("2026-W44",))
+    return {lang: build_report(hostile_result(), config=Config(report_lang=lang), history=history)
+            for lang in ("en", "ru")}
+
+
+def change_headers(report) -> list[str]:
+    book = build_workbook(report)
+    return [c.value for name in ("touchpoints", "pain_points_overall") for c in book[name][1]]
+
+
+@pytest.mark.parametrize("lang, label, vs, wrong", [
+    ("en", "Change vs 2026-W44", "change vs 2026-W44", ["last week"]),
+    ("ru", "Изменение к 2026-W44", "изменение к 2026-W44", ["за неделю", "прошлой недели"]),
+])
+def test_changes_name_the_compared_week(three_weeks_back, lang, label, vs, wrong):
+    report = three_weeks_back[lang]
+    headers, page, summary = change_headers(report), render_page(report), render_summary(report)
+    assert headers.count(label) == 2  # before: "Change vs last week" (3 weeks back), in both sheets
+    assert label in page and vs in summary
+    for text in (" ".join(headers), page, summary):
+        assert not any(w in text for w in wrong)
+
+
+def test_changes_against_a_given_table_name_the_week_when_known():
+    result = hostile_result()
+    before = rank_touchpoints(result.parts)
+    unnamed = build_report(result, previous=before)
+    assert "Change vs previous stored week" in change_headers(unnamed)
+    assert "change vs the previous stored week" in render_summary(unnamed)
+    named = dataclasses.replace(result, manifest={**result.manifest, "history": {"previous_week": "2026-W40"}})
+    assert "Change vs 2026-W40" in change_headers(build_report(named, previous=before))
+
+
 def test_the_first_week_renders_without_history():
     report = build_report(hostile_result())
     page = render_page(report)
@@ -149,6 +210,21 @@ def test_the_first_week_renders_without_history():
     assert Locale().t("no_previous") in page and "Change vs" not in page
     summary = render_summary(report)
     assert summary.count("\n") < 20 and "\u00a0pp" not in summary
+
+
+@pytest.mark.parametrize("lang, title", [("en", "By segment"), ("ru", "В разрезе «segment»")])
+def test_the_by_ranking_is_in_the_report_with_by_only(page, lang, title):
+    result = segment_result()
+    shown = render_page(build_report(result, config=Config(report_lang=lang)))
+    section = shown[shown.index('<section id="segments">'):shown.index('<section id="heatmap">')]
+    assert f"<h2>{title}</h2>" in section and '<a href="#segments">' in shown  # before: not in report.html
+    assert "touchpoints_by_segment.csv" in section
+    for value in SEGMENTS:
+        assert f"<b>{html.escape(value)}</b>" in section
+    assert SEGMENTS[2] not in shown and not [t for t, _ in Tags(shown).tags if t == "script"]
+    top = build_report(result).by_segment.query("segment == 'retail' and rank == 1").iloc[0]
+    assert f"{html.escape(Locale(lang).touchpoint(top['touchpoint']))} <small" in section
+    assert 'id="segments"' not in page and 'href="#segments"' not in page  # without --by: no section
 
 
 def test_quotes_keep_their_language_and_direction():
@@ -194,6 +270,21 @@ def test_summary_is_short_with_shares_and_changes(outputs):
     assert ru.startswith(f"**Клиентские усилия, неделя {WEEK}**") and "Колл-центр" in ru and "Ожидание" in ru
 
 
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_significance_marker_has_a_legend(lang):
+    result = hostile_result()
+    before = rank_touchpoints(result.parts)
+    report = build_report(result, previous=before.assign(share=before["share"] / 2), config=Config(report_lang=lang))
+    legend = Locale(lang).t("significant")
+    summary = render_summary(report)
+    assert " ●)" in summary and f"_{legend}_" in summary.splitlines()  # before: the marker without a legend
+    page = render_page(report)
+    cards = page[page.index('<section id="touchpoints">'):page.index('<section id="sentiment">')]
+    assert "●" in cards and f'<p class="note">{html.escape(legend)}</p>' in cards
+    assert f'title="{html.escape(legend)}">●' in page and 'title="significant"' not in page
+    assert legend not in render_summary(build_report(result, previous=before))  # no marker, no legend
+
+
 @pytest.mark.parametrize("text, expected", [
     ("<img src=x onerror=alert(1)>", r"\<img src=x onerror=alert(1)\>"),
     ("**bold** [link](x)", r"\*\*bold\*\* \[link\](x)"),
@@ -219,7 +310,7 @@ def test_workbook_structure(outputs):
     column = {c.value: c.column_letter for c in sheet[1]}
     share = [sheet[f"{column['Share of customer effort']}{r}"] for r in range(2, sheet.max_row + 1)]
     assert {c.number_format for c in share} == {"0.0%"} and sum(c.value for c in share) == pytest.approx(1)
-    assert sheet[f"{column['Change vs last week']}2"].number_format == "+0.0%;-0.0%;0.0%"
+    assert sheet[f"{column['Change vs 2026-W46']}2"].number_format == "+0.0%;-0.0%;0.0%"
     assert sheet[f"{column['Touchpoint']}2"].value == "Call center"
     assert sheet[f"{column['Feedback items']}2"].number_format == "#,##0"
     sample = book["items_sample"]

@@ -31,7 +31,7 @@ from feedback_mining.rank import (
     rank_segments,
     rank_touchpoints,
 )
-from feedback_mining.report.files import ITEM_COLUMNS, SAFE_NAME, item_table, write_table
+from feedback_mining.report.files import ITEM_COLUMNS, by_segment_name, item_table, write_table
 from feedback_mining.report.html import render_html, render_page
 from feedback_mining.report.i18n import Locale, pain_point_labels
 from feedback_mining.report.markdown import render_markdown
@@ -66,35 +66,69 @@ def build_report(result, previous: pd.DataFrame | None = None, config: Config | 
         by_segment=rank_segments(result.segments, by) if by else None, by=by)
 
 
+OUTPUT_NAMES = ("touchpoints.csv", "pain_points.csv", "items.parquet", "rejects.csv", "report.html", "summary.md",
+                "touchpoints.xlsx", "run.json")
+BY_OUTPUT = re.compile(r"touchpoints_by_[\w-]+\.csv")  # touchpoints_by_COLUMN.csv, with --by COLUMN
+
+
+def is_output_name(name: str) -> bool:
+    """True for the name of a file a run writes into `--out` (and only such names are ever removed)."""
+    return name in OUTPUT_NAMES or BY_OUTPUT.fullmatch(name) is not None
+
+
+def previous_outputs(out: Path) -> list[str]:
+    """The files the previous run in `out` wrote: `outputs` of its run.json, or (a run.json written before that
+    list existed) every file in `out` with an output's name; nothing without a readable run.json."""
+    try:
+        manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    listed = manifest.get("outputs") if isinstance(manifest, dict) else None
+    names = listed if isinstance(listed, list) else sorted(p.name for p in out.iterdir())
+    return [str(n) for n in names if is_output_name(str(n))]
+
+
+def remove_stale_outputs(out: Path, previous: list[str], written: list[str]) -> list[str]:
+    """Remove the previous run's outputs that this run did not write (other files in `out` stay); their names."""
+    stale = [name for name in previous if name not in written and (out / name).is_file()]
+    for name in stale:
+        (out / name).unlink(missing_ok=True)
+    return stale
+
+
 def write_outputs(result, out: Path, previous: pd.DataFrame | None = None, config: Config | None = None,
                   history: Path | None = None) -> dict[str, Path]:
-    """Write every output into a temporary folder inside `out`, then move the files into place, so a run
-    that fails while writing leaves the previous outputs untouched (other files in `out` are left alone).
+    """Write every output into a temporary folder inside `out`, then move the files into place (run.json, which
+    lists them under `outputs`, last) and remove the previous run's outputs this run did not write, so the
+    folder's outputs are exactly this run's; a run that fails while writing leaves the previous outputs
+    untouched, and files that are not outputs of a run are left alone.
     `previous` is the previous stored week's touchpoints, `history` the history file (changes and trends)."""
     start = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     report = build_report(result, previous, config, history)
+    earlier = previous_outputs(out)
     tmp = Path(tempfile.mkdtemp(prefix=".writing-", dir=out))
     try:
         report.touchpoints.to_csv(tmp / "touchpoints.csv", index=False)
         report.drill.to_csv(tmp / "pain_points.csv", index=False)
         item_table(result.items, [report.by]).to_parquet(tmp / "items.parquet", index=False)
         if report.by_segment is not None:
-            report.by_segment.to_csv(tmp / f"touchpoints_by_{re.sub(SAFE_NAME, '_', report.by)}.csv", index=False)
+            report.by_segment.to_csv(tmp / by_segment_name(report.by), index=False)
         result.rejects.to_csv(tmp / "rejects.csv", index=False)
         (tmp / "report.html").write_text(render_page(report), encoding="utf-8")
         (tmp / "summary.md").write_text(render_summary(report), encoding="utf-8")
         write_xlsx(report, tmp / "touchpoints.xlsx")
+        written = sorted([p.name for p in tmp.iterdir()] + ["run.json"])
         notes = {"intervals": INTERVAL_NOTE, "change_significant": SIGNIFICANCE_NOTE, "driver_weight": METHOD_NOTE,
                  "acsi": ACSI_NOTE, "median_resolution_hours": MEDIAN_NOTE}
         timings = {**result.manifest.get("timings_s", {}), "report": round(time.perf_counter() - start, 3)}
         manifest = {**result.manifest, "scores": report.scores, "drivers": drivers_summary(result.parts),
-                    "notes": notes, "timings_s": timings}
+                    "notes": notes, "timings_s": timings, "outputs": written}
         (tmp / "run.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-        written = sorted(p.name for p in tmp.iterdir())
-        for name in written:
+        for name in sorted(written, key=lambda n: n == "run.json"):
             os.replace(tmp / name, out / name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    remove_stale_outputs(out, earlier, written)
     return {name: out / name for name in written}

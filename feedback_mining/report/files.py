@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,11 @@ ITEM_COLUMNS = ["item_id", "source", "response_id", "ticket_id", "customer_id", 
                 "pain_point_evidence", "effort", "effort_source", "effort_estimate", "ces", "csat", "nps",
                 "happiness", *ACSI_COLUMNS, "contacts", "transfers", "reopened", "resolution_hours"]
 SAFE_NAME = r"[^\w-]"  # characters replaced by _ in a file name made from a column name
+
+
+def by_segment_name(by: str) -> str:
+    """`touchpoints_by_COLUMN.csv` for `--by COLUMN` (characters unsafe in a file name become `_`)."""
+    return f"touchpoints_by_{re.sub(SAFE_NAME, '_', by)}.csv"
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:

@@ -13,9 +13,12 @@ import math
 import pandas as pd
 
 from feedback_mining.report import charts
+from feedback_mining.report.files import by_segment_name
 from feedback_mining.report.i18n import Locale
 from feedback_mining.report.model import (
     Report,
+    any_significant,
+    compared_week,
     drivers_r2,
     effort_sources,
     estimated_share,
@@ -23,6 +26,8 @@ from feedback_mining.report.model import (
     heat_matrix,
     pain_overview,
     score_changes,
+    segment_sizes,
+    segment_top,
     sentiment_shares,
     top_pains,
     trend_shares,
@@ -36,8 +41,12 @@ from feedback_mining.report.trend import Trend
 # nothing may load or run: no script, image, font, frame or fetch; only the inline CSS (and the SVG charts' styles)
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 MAX_CHART_ROWS = 12
+MAX_SEGMENTS = 20  # values of the --by column shown (the CSV holds them all)
 SECTIONS = ["headline", "ranking", "heatmap", "pain-points", "trends", "touchpoints", "sentiment", "quality",
-            "methods"]
+            "methods"]  # every page's sections; with --by, "segments" follows "ranking"
+TITLES = {"headline": "h_headline", "ranking": "h_ranking", "segments": "h_segments", "heatmap": "h_heatmap",
+          "pain-points": "h_pains", "trends": "h_trends", "touchpoints": "h_cards", "sentiment": "h_sentiment",
+          "quality": "h_quality", "methods": "h_methods"}
 
 
 class Html(str):
@@ -61,6 +70,11 @@ def tx(loc: Locale, key: str, **values) -> Html:
     return Html(loc.t(key, **{k: cell(v) for k, v in values.items()}))
 
 
+def tx_versus(loc: Locale, key: str, week: str | None, **values) -> Html:
+    """`tx` for a sentence naming the compared `week` (see `Locale.versus`)."""
+    return Html(loc.versus(key, cell(week) if week else None, **{k: cell(v) for k, v in values.items()}))
+
+
 def table(head: list, rows: list[list], numeric: set[int] = frozenset(), cls: str = "") -> Html:
     """An HTML table; `numeric` columns are right-aligned with tabular digits."""
     def row(values, tag):
@@ -75,19 +89,33 @@ def missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def delta(value, text: str, higher_is_better: bool, significant: bool = False) -> Html:
-    """A change with an arrow, coloured better/worse (the arrow keeps it readable without colour)."""
+def delta(value, text: str, higher_is_better: bool, significant: str = "") -> Html:
+    """A change with an arrow, coloured better/worse (the arrow keeps it readable without colour); a ● titled
+    `significant` (the legend) when that is given."""
     if missing(value):
         return Html('<span class="muted">–</span>')
     if text.startswith("±"):  # no change at the precision shown
         return Html(f'<span class="muted">{esc(text)}</span>')
     better = (value > 0) == higher_is_better
-    mark = ' <span title="significant">●</span>' if significant else ""
+    mark = f' <span title="{esc(significant)}">●</span>' if significant else ""
     return Html(f'<span class="{"better" if better else "worse"}">{"▲" if value > 0 else "▼"}&#x202F;'
                 f"{esc(text)}{mark}</span>")
 
 
+def significant(loc: Locale, row) -> str:
+    """The legend of ● for a touchpoint row whose change is significant, else empty."""
+    return loc.t("significant") if bool(row.change_significant) else ""
+
+
 # ---------------------------------------------------------------- sections
+
+
+def sections(r: Report) -> list[str]:
+    """The anchors of the page's sections, in order: `SECTIONS`, and "segments" after "ranking" with --by."""
+    if r.by_segment is None:
+        return list(SECTIONS)
+    at = SECTIONS.index("ranking") + 1
+    return [*SECTIONS[:at], "segments", *SECTIONS[at:]]
 
 
 def header(r: Report) -> Html:
@@ -97,9 +125,7 @@ def header(r: Report) -> Html:
                surveys=loc.count(by_source.get("survey", 0)), tickets=loc.count(by_source.get("ticket", 0)),
                comments=loc.count(by_source.get("comment", 0)))
     week = esc(loc.t("week", week=r.week) + (f" · {loc.week_range(r.week)}" if loc.week_range(r.week) else ""))
-    nav = join(Html(f'<a href="#{s}">{esc(loc.t(key))}</a>') for s, key in zip(SECTIONS, [
-        "h_headline", "h_ranking", "h_heatmap", "h_pains", "h_trends", "h_cards", "h_sentiment", "h_quality",
-        "h_methods"]))
+    nav = join(Html(f'<a href="#{s}">{esc(loc.t(TITLES[s], by=r.by or ""))}</a>') for s in sections(r))
     return Html(f'<header class="top"><h1>{esc(loc.t("title"))}</h1><p class="week">{week}</p>'
                 f'<p class="sub">{items}</p><nav aria-label="{esc(loc.t("nav"))}">{nav}</nav></header>')
 
@@ -151,13 +177,14 @@ def key_findings(r: Report) -> list[Html]:
         found.append(tx(loc, "finding_pain", pain=Html(f"<b>{esc(loc.pain(p['pain_point']))}</b>"),
                         share=loc.pct(p["share"]), impact=loc.num(p["impact"] * 100, 1)))
     if has_deltas(r):
+        week = compared_week(r)
         moved = t[t["change_significant"].fillna(False).astype(bool)]
         if len(moved):
             m = moved.loc[moved["delta_share"].abs().idxmax()]
-            found.append(tx(loc, "finding_change", week=r.trend.previous or "",
-                            touchpoint=loc.touchpoint(m["touchpoint"]), delta=loc.pp(m["delta_share"])))
+            found.append(tx_versus(loc, "finding_change", week, touchpoint=loc.touchpoint(m["touchpoint"]),
+                                   delta=loc.pp(m["delta_share"])))
         else:
-            found.append(tx(loc, "finding_no_change", week=r.trend.previous or ""))
+            found.append(tx_versus(loc, "finding_no_change", week))
     return found
 
 
@@ -170,7 +197,7 @@ def ranking(r: Report) -> Html:
     compare = has_deltas(r)
     head = [loc.t("col_rank"), loc.t("col_touchpoint"), Html(f'{esc(loc.t("col_share"))} <small>'
                                                             f'({esc(loc.t("col_range"))})</small>'),
-            *([loc.t("col_change", week=r.trend.previous or "")] if compare else []), loc.t("col_items"),
+            *([loc.versus("col_change", compared_week(r))] if compare else []), loc.t("col_items"),
             loc.t("col_effort"), loc.t("col_high"), loc.t("col_ces"), loc.t("col_csat"), loc.t("col_nps"),
             loc.t("col_pains")]
     rows = []
@@ -178,9 +205,9 @@ def ranking(r: Report) -> Html:
         rank = esc(x.rank)
         if not missing(x.rank_low) and x.rank_low != x.rank_high:
             could_be = esc(loc.t("rank_range", low=x.rank_low, high=x.rank_high))
-            rank = Html(f'{rank} <small class="muted" title="{could_be}">'
+            rank = Html(f'{rank} <small class="muted could-be" title="{could_be}">'
                         f"({esc(x.rank_low)}–{esc(x.rank_high)})</small>")
-        change = ([delta(x.delta_share, loc.pp(x.delta_share), False, bool(x.change_significant))] if compare else [])
+        change = [delta(x.delta_share, loc.pp(x.delta_share), False, significant(loc, x))] if compare else []
         share = Html(f'{esc(loc.pct(x.share, 1))}<small class="range">{esc(loc.pct_range(x.share_low, x.share_high))}'
                      "</small>")
         rows.append([rank, Html(f"<b>{esc(loc.touchpoint(x.touchpoint))}</b>"), share, *change, loc.count(x.n_items),
@@ -192,6 +219,31 @@ def ranking(r: Report) -> Html:
     body = join([Html(f'<p class="intro">{loc.t("ranking_intro")}</p>'), Html(chart),
                  table(head, rows, numeric, "ranking"), note])
     return _section("ranking", loc.t("h_ranking"), body)
+
+
+def segments(r: Report) -> Html:
+    """With --by: per value of the column, its share of all customer effort and its top three touchpoints."""
+    if r.by_segment is None:
+        return Html("")
+    loc, sizes, file = r.locale, segment_sizes(r), by_segment_name(r.by)
+    title = loc.t("h_segments", by=r.by)
+    if sizes.empty:
+        return _section("segments", title, esc(loc.t("not_available")))
+    rows = [[Html(f"<b>{esc(loc.segment(x.segment))}</b>"), loc.count(x.n_items), loc.pct(x.share, 1), top_touchpoints(r, x.segment)]
+            for x in sizes.head(MAX_SEGMENTS).itertuples()]
+    more = len(sizes) - MAX_SEGMENTS
+    note = Html(f'<p class="note">{esc(loc.t("segments_more", n=loc.count(more), file=file))}</p>') if more > 0 else ""
+    head = [r.by, loc.t("col_items"), loc.t("col_segment_share"), loc.t("col_segment_top")]
+    body = join([Html(f'<p class="intro">{tx(loc, "segments_intro", by=r.by, file=file)}</p>'),
+                 table(head, rows, {1, 2}, "segments"), note])
+    return _section("segments", title, body)
+
+
+def top_touchpoints(r: Report, segment: str) -> Html:
+    """`Call center 34% · Website 20% · Chat 12%`: a segment's top touchpoints with their share of its effort."""
+    top = [Html(f'<span class="seg-tp">{esc(r.locale.touchpoint(t.touchpoint))} <small class="muted">'
+                f"{esc(r.locale.pct(t.share))}</small></span>") for t in segment_top(r, segment).itertuples()]
+    return join(top, " · ") if top else Html('<span class="muted">–</span>')
 
 
 def heat(r: Report) -> Html:
@@ -217,7 +269,7 @@ def pains(r: Report) -> Html:
                                  loc.pct, colour=charts.OKABE_ITO[1])
     compare = p["delta_share"].notna().any()
     head = [loc.t("col_pain"), loc.t("col_share"), loc.t("col_range"),
-            *([loc.t("col_change", week=r.trend.previous or "")] if compare else []), loc.t("col_mentions"),
+            *([loc.versus("col_change", r.trend.previous)] if compare else []), loc.t("col_mentions"),
             loc.t("col_impact"), loc.t("col_driver")]
     rows = [[Html(f"<b>{esc(loc.pain(x.pain_point))}</b>"), loc.pct(x.share, 1),
              loc.pct_range(x.share_low, x.share_high),
@@ -249,15 +301,15 @@ def trends(r: Report) -> Html:
 
 def cards(r: Report) -> Html:
     loc, compare = r.locale, has_deltas(r)
-    out = []
-    for x in r.touchpoints.head(r.top_n).itertuples():
+    out, shown = [], r.touchpoints.head(r.top_n)
+    for x in shown.itertuples():
         top = top_pains(r, x.touchpoint)
         widest = max(top["share_of_touchpoint"].max() if len(top) else 0, 1e-9)
         bars = join(Html(f'<div class="pb"><span>{esc(loc.pain(p.pain_point))}</span><span class="pb-track">'
                     f'<span class="pb-fill" style="width:{100 * p.share_of_touchpoint / widest:.0f}%"></span></span>'
                     f'<span class="n">{esc(loc.pct(p.share_of_touchpoint))}</span></div>') for p in top.itertuples())
         quotes = [quote(loc, v) for v in verbatims(r.items, x.touchpoint, list(top["pain_point"]))]
-        change = join([" ", delta(x.delta_share, loc.pp(x.delta_share), False, bool(x.change_significant))]) \
+        change = join([" ", delta(x.delta_share, loc.pp(x.delta_share), False, significant(loc, x))]) \
             if compare else ""
         stats = loc.t("card_stats", n=loc.count(x.n_items), effort=loc.effort(x.mean_effort),
                       high=loc.pct(x.high_effort_rate), ces=loc.num(x.ces_mean, 2), csat=loc.pct(_frac(x.csat)),
@@ -269,7 +321,8 @@ def cards(r: Report) -> Html:
                    f'<div class="pbs">{bars or esc(loc.t("none_detected"))}</div>'
                    f'<h4>{esc(loc.t("card_quotes"))}</h4>'
                    f'{"".join(quotes) or esc(loc.t("no_quotes"))}</article>')
-    return _section("touchpoints", loc.t("h_cards"), Html(f'<div class="cards">{"".join(out)}</div>'))
+    note = f'<p class="note">{esc(loc.t("significant"))}</p>' if compare and any_significant(shown) else ""
+    return _section("touchpoints", loc.t("h_cards"), Html(f'<div class="cards">{"".join(out)}</div>{note}'))
 
 
 def quote(loc: Locale, v: dict) -> str:
@@ -383,8 +436,8 @@ def _int(value):
 def render_page(r: Report) -> str:
     """The whole `report.html` as a string."""
     loc = r.locale
-    body = "".join([header(r), alert(r), headline(r), ranking(r), heat(r), pains(r), trends(r), cards(r), sentiment(r),
-                    quality(r), methods(r)])
+    body = "".join([header(r), alert(r), headline(r), ranking(r), segments(r), heat(r), pains(r), trends(r),
+                    cards(r), sentiment(r), quality(r), methods(r)])
     title = esc(f"{loc.t('title')} · {r.week}" if r.week else loc.t("title"))
     return (f'<!doctype html>\n<html lang="{esc(loc.lang)}"><head><meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'

@@ -59,6 +59,9 @@ WORDS = {
                         "the average effort would fall by {impact} points.",
         "finding_change": "Largest change since {week}: {touchpoint}, {delta}.",
         "finding_no_change": "No touchpoint's share changed beyond sampling noise since {week}.",
+        "finding_change_plain": "Largest change since the previous stored week: {touchpoint}, {delta}.",
+        "finding_no_change_plain": "No touchpoint's share changed beyond sampling noise since the previous stored "
+                                   "week.",
         # ranking
         "h_ranking": "Where customers spend the most effort",
         "ranking_intro": "A touchpoint's <b>share of customer effort</b> is the effort customers reported there (or, "
@@ -67,13 +70,21 @@ WORDS = {
                          "average: fixing it helps more customers. Lines show the 95% range.",
         "chart_share_axis": "Share of customer effort, % (line: 95% range)",
         "col_rank": "Rank", "col_touchpoint": "Touchpoint", "col_share": "Share of customer effort",
-        "col_range": "95% range", "col_change": "Change vs {week}", "col_change_plain": "Change vs last week",
+        "col_range": "95% range", "col_change": "Change vs {week}",
+        "col_change_plain": "Change vs previous stored week",
         "col_rank_change": "Rank change", "col_items": "Feedback items",
         "col_effort": "Average effort (0–100)", "col_high": "High-effort share", "col_ces": "CES",
         "col_ces_easy": "CES: found it easy", "col_csat": "CSAT", "col_nps": "NPS", "col_happiness": "Happiness",
         "col_pains": "Main pain points", "col_id": "Id", "col_estimated": "Effort estimated from text",
         "rank_range": "could be #{low}–#{high}",
         "significant": "● the change is larger than this week's sampling uncertainty explains",
+        # --by
+        "h_segments": "By {by}",
+        "segments_intro": "The ranking repeated within each value of <b>{by}</b>: the value's share of all customer "
+                          "effort, and the three touchpoints carrying most of the value's own effort (with their share "
+                          "of it). The full ranking of every value is in {file}.",
+        "segments_more": "{n} smaller values are not shown; they are in {file}.",
+        "col_segment_share": "Share of all customer effort", "col_segment_top": "Top touchpoints (share of its effort)",
         # heatmap
         "h_heatmap": "Which pain points, where",
         "heatmap_intro": "Share of all customer effort, in %, by touchpoint and pain point. Feedback with several "
@@ -137,7 +148,7 @@ WORDS = {
         "m_share": "<b>Share of customer effort</b> of a touchpoint: the sum of its feedback's effort above the "
                    "target ({target} of 100), divided by that sum over all touchpoints. Touchpoints are ranked by it.",
         "m_range": "<b>95% range</b>: from {n_boot} bootstrap resamples of the feedback. A change is marked ● when "
-                   "last week's share lies outside this week's range.",
+                   "the earlier week's share lies outside this week's range.",
         "m_high": "<b>High effort</b>: effort of 67 or more (CES 1–3 on the 1–7 scale).",
         "m_scores": "<b>CES</b>: mean answer to “the company made it easy”; <b>CSAT</b>: share of the two most "
                     "satisfied answers; <b>NPS</b>: % promoters (9–10) minus % detractors (0–6), from −100 to 100; "
@@ -159,7 +170,7 @@ WORDS = {
         "md_scores": "{n} pieces of feedback · CES {ces} · CSAT {csat} · NPS {nps} · happiness {happiness}",
         "md_touchpoints": "Where customers spend the most effort (share of customer effort{vs}):",
         "md_pains": "Top pain points (share of all customer effort):",
-        "md_vs": ", change vs {week}",
+        "md_vs": ", change vs {week}", "md_vs_plain": ", change vs the previous stored week",
         "md_impact": "without it average effort would fall by {impact} points",
         "md_footer": "Full report with charts and customer quotes: report.html",
         # xlsx
@@ -184,10 +195,14 @@ WORDS = {
         "answers": "ответов: {n}", "vs": "к {week}",
         "no_previous": "В истории ещё нет прошлых недель: изменения появятся со следующей недели.",
         "finding_top": "{touchpoint}: {share} всех клиентских усилий. Главные проблемы: {pains}.",
-        "finding_pain": "Главная проблема в целом, «{pain}», несёт {share} клиентских усилий; без неё средние "
-                        "усилия снизились бы на {impact} п. из 100.",
-        "finding_change": "Сильнее всего с {week} изменилась доля точки «{touchpoint}»: {delta}",
+        "finding_pain": "Главная проблема в целом, «{pain}», несёт {share} клиентских усилий; без этой "
+                        "проблемы средние усилия снизились бы на {impact} п. из 100.",
+        "finding_change": "Сильнее всего с {week} изменилась доля точки «{touchpoint}»: {delta}.",
         "finding_no_change": "С {week} ни одна доля не изменилась сильнее статистического шума.",
+        "finding_change_plain": "Сильнее всего с предыдущей сохранённой недели изменилась доля точки «{touchpoint}»: "
+                                "{delta}.",
+        "finding_no_change_plain": "С предыдущей сохранённой недели ни одна доля не изменилась сильнее "
+                                   "статистического шума.",
         "h_ranking": "Где клиентам труднее всего",
         "ranking_intro": "<b>Доля клиентских усилий</b> точки контакта — усилия, о которых клиенты сообщили в ней "
                          "(а без ответа на CES — оценённые по тексту отзыва), как часть всех усилий во всех точках. "
@@ -195,13 +210,21 @@ WORDS = {
                          "исправление поможет большему числу клиентов. Линии — 95%-й интервал.",
         "chart_share_axis": "Доля клиентских усилий, % (линия — 95%-й интервал)",
         "col_rank": "Место", "col_touchpoint": "Точка контакта", "col_share": "Доля клиентских усилий",
-        "col_range": "95%-й интервал", "col_change": "Изменение к {week}", "col_change_plain": "Изменение за неделю",
+        "col_range": "95%-й интервал", "col_change": "Изменение к {week}",
+        "col_change_plain": "Изменение к предыдущей сохранённой неделе",
         "col_rank_change": "Изменение места", "col_items": "Отзывов",
         "col_effort": "Средние усилия (0–100)", "col_high": "Доля высоких усилий", "col_ces": "CES",
         "col_ces_easy": "CES: было легко", "col_csat": "CSAT", "col_nps": "NPS", "col_happiness": "Удовлетворённость",
         "col_pains": "Главные проблемы", "col_id": "Код", "col_estimated": "Усилия оценены по тексту",
         "rank_range": "возможно место {low}–{high}",
         "significant": "● изменение больше, чем объясняет случайный разброс этой недели",
+        "h_segments": "В разрезе «{by}»",
+        "segments_intro": "Рейтинг, повторённый для каждого значения <b>{by}</b>: доля значения во всех клиентских "
+                          "усилиях и три точки контакта, на которые приходится больше всего его усилий (с их долей). "
+                          "Полный рейтинг по каждому значению — в файле {file}.",
+        "segments_more": "Ещё значений: {n} (меньших) — они в файле {file}.",
+        "col_segment_share": "Доля всех клиентских усилий",
+        "col_segment_top": "Главные точки контакта (доля усилий значения)",
         "h_heatmap": "Какие проблемы и где",
         "heatmap_intro": "Доля всех клиентских усилий, в %, по точкам контакта и проблемам. Отзыв с несколькими "
                          "проблемами делит свои усилия между ними. Чем темнее клетка, тем больше усилий.",
@@ -212,7 +235,8 @@ WORDS = {
                        "<b>Влияние</b> — на сколько пунктов (из 100) снизились бы средние усилия, если бы проблема "
                        "исчезла. <b>Значимость</b> — её вклад в объяснение различий в ответах CES; вместе проблемы "
                        "объясняют {r2} этих различий.",
-        "col_pain": "Проблема", "col_mentions": "Отзывов с ней", "col_impact": "Влияние на средние усилия (пунктов из 100)",
+        "col_pain": "Проблема", "col_mentions": "Отзывов с этой проблемой",
+        "col_impact": "Влияние на средние усилия (пунктов из 100)",
         "col_driver": "Значимость", "col_share_tp": "Доля усилий точки контакта",
         "unattributed": "Проблема не найдена",
         "h_trends": "Динамика",
@@ -259,14 +283,15 @@ WORDS = {
         "m_share": "<b>Доля клиентских усилий</b> точки контакта — сумма усилий её отзывов сверх порога "
                    "({target} из 100), делённая на ту же сумму по всем точкам. Точки ранжированы по ней.",
         "m_range": "<b>95%-й интервал</b> — по {n_boot} бутстреп-выборкам отзывов. Изменение отмечено ●, если доля "
-                   "прошлой недели лежит вне интервала этой недели.",
+                   "более ранней недели лежит вне интервала этой недели.",
         "m_high": "<b>Высокие усилия</b> — усилия 67 и выше (CES 1–3 по шкале 1–7).",
         "m_scores": "<b>CES</b> — средний ответ на «компании удалось сделать всё легко»; <b>CSAT</b> — доля двух "
                     "лучших оценок; <b>NPS</b> — % промоутеров (9–10) минус % критиков (0–6), от −100 до 100; "
                     "<b>удовлетворённость</b> — среднее по шкале 1–10.",
         "m_pains": "<b>Проблемы</b> находятся по многоязычным терминам таксономии ({taxonomy}); усилия отзыва "
                    "делятся между его проблемами пропорционально их вероятностям.",
-        "m_impact": "<b>Влияние</b> проблемы — средние усилия всех отзывов минус средние усилия отзывов без неё.",
+        "m_impact": "<b>Влияние</b> проблемы — средние усилия всех отзывов минус средние усилия отзывов без этой "
+                    "проблемы.",
         "m_driver": "<b>Значимость</b> — относительные веса Джонсона для проблем в регрессии усилий по CES; они "
                     "делят объяснённую дисперсию (R²) между проблемами, которые часто встречаются вместе.",
         "m_privacy": "Тексты клиентов показаны очищенными: адреса эл. почты, телефоны, номера карт, IBAN и ссылки "
@@ -278,8 +303,8 @@ WORDS = {
         "md_scores": "Отзывов: {n} · CES {ces} · CSAT {csat} · NPS {nps} · удовлетворённость {happiness}",
         "md_touchpoints": "Где клиентам труднее всего (доля клиентских усилий{vs}):",
         "md_pains": "Главные проблемы (доля всех клиентских усилий):",
-        "md_vs": ", изменение к {week}",
-        "md_impact": "без неё средние усилия снизились бы на {impact} пункта",
+        "md_vs": ", изменение к {week}", "md_vs_plain": ", изменение к предыдущей сохранённой неделе",
+        "md_impact": "без этой проблемы средние усилия снизились бы на {impact} пункта",
         "md_footer": "Полный отчёт с графиками и цитатами клиентов: report.html",
         "sheet_about": "Отчёт о клиентских усилиях, неделя {week}. Усилия от 0 (без усилий) до 100 (очень трудно); "
                        "доли — части всех клиентских усилий. Определения: report.html, раздел «Методика».",
@@ -322,6 +347,10 @@ class Locale:
         """The sentence `key`, with `values` filled in (already formatted and, for HTML, escaped)."""
         return self.words[key].format(**values) if values else self.words[key]
 
+    def versus(self, key: str, week: str | None, **values) -> str:
+        """The sentence `key` naming the compared `week`; `<key>_plain` (no week named) when it is unknown."""
+        return self.t(key, week=week, **values) if week else self.t(f"{key}_plain", **values)
+
     # ---------------------------------------------------------------- labels
 
     def touchpoint(self, tp: str) -> str:
@@ -337,6 +366,10 @@ class Locale:
         """Labels of `;`-joined ids (or a list of ids)."""
         ids = [p for p in (ids.split(";") if isinstance(ids, str) else ids) if p]
         return sep.join(self.pain(p) for p in ids)
+
+    def segment(self, value: str) -> str:
+        """A value of the `--by` column; `unknown` (what an empty value becomes) in the report's language."""
+        return self.touchpoint("unknown") if value == "unknown" else str(value)
 
     def language(self, code: str) -> str:
         return LANGUAGES[self.lang].get(code, code)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-from feedback_mining.report.model import Report, has_deltas, pain_overview, score_changes, top_pains
+from feedback_mining.report.model import (
+    Report,
+    any_significant,
+    compared_week,
+    has_deltas,
+    pain_overview,
+    score_changes,
+    top_pains,
+)
 
 
 def md(text) -> str:
@@ -33,11 +41,15 @@ def render_markdown(r: Report, n: int = 5) -> str:
                                    loc.num(changes["happiness"], 1, True))), ""]
 
     compare = has_deltas(r)
-    lines.append(loc.t("md_touchpoints", vs=loc.t("md_vs", week=previous) if compare else ""))
-    for x in r.touchpoints.head(n).itertuples():
+    week = compared_week(r)
+    lines.append(loc.t("md_touchpoints", vs=loc.versus("md_vs", md(week) if week else None) if compare else ""))
+    shown = r.touchpoints.head(n)
+    for x in shown.itertuples():
         change = f" ({loc.pp(x.delta_share)}{' ●' if x.change_significant else ''})" if compare else ""
         pains = loc.pains(list(top_pains(r, x.touchpoint)["pain_point"])).lower() or loc.t("none_detected")
         lines.append(f"{x.rank}. {md(loc.touchpoint(x.touchpoint))}: **{loc.pct(x.share)}**{change}; {md(pains)}")
+    if compare and any_significant(shown):
+        lines.append(f"_{loc.t('significant')}_")  # the legend of ●
     pains = pain_overview(r).head(n)
     lines += ["", loc.t("md_pains")]
     for p in pains.itertuples():

@@ -48,9 +48,20 @@ class Report:
         return self.manifest.get("settings", {})
 
 
+def compared_week(report: Report) -> str | None:
+    """The week the changes compare with: the latest stored week before this one, from the history (or, for
+    changes against a given `previous` table, the run's `history.previous_week`); None when unknown."""
+    return report.trend.previous or (report.manifest.get("history") or {}).get("previous_week") or None
+
+
 def has_deltas(report: Report) -> bool:
     """True when the touchpoints carry a comparison with an earlier week."""
     return "delta_share" in report.touchpoints and report.touchpoints["delta_share"].notna().any()
+
+
+def any_significant(touchpoints: pd.DataFrame) -> bool:
+    """True when a row's change is marked significant (●): the rows shown then need the marker's legend."""
+    return "change_significant" in touchpoints and bool(touchpoints["change_significant"].fillna(False).any())
 
 
 # ---------------------------------------------------------------- pain points
@@ -108,6 +119,26 @@ def top_pains(report: Report, touchpoint: str, n: int = 3) -> pd.DataFrame:
     rows = report.drill[(report.drill["touchpoint"] == touchpoint) & (report.drill["pain_point"] != UNATTRIBUTED)
                         & (report.drill["contributed_effort"] > 0)]
     return rows.sort_values("contributed_effort", ascending=False).head(n)
+
+
+def segment_sizes(report: Report) -> pd.DataFrame:
+    """Each value of the `--by` column, largest first: `segment, n_items, share` (its share of all customer effort);
+    empty without --by."""
+    table = report.by_segment
+    if table is None or table.empty:
+        return pd.DataFrame(columns=["segment", "n_items", "share"])
+    sizes = table.groupby("segment", as_index=False)[["n_items", "contributed_effort"]].sum()
+    total = sizes["contributed_effort"].sum()
+    sizes = sizes.assign(share=sizes["contributed_effort"] / total if total > 0 else np.nan)
+    order = sizes.sort_values(["contributed_effort", "n_items", "segment"], ascending=[False, False, True])
+    return order[["segment", "n_items", "share"]].reset_index(drop=True)
+
+
+def segment_top(report: Report, segment: str, n: int = 3) -> pd.DataFrame:
+    """The `n` touchpoints carrying most of one segment's customer effort (`rank, touchpoint, share` within it)."""
+    table = report.by_segment
+    rows = table[(table["segment"] == segment) & (table["contributed_effort"] > 0)]
+    return rows.sort_values("rank").head(n)[["rank", "touchpoint", "share"]]
 
 
 # ---------------------------------------------------------------- customer words

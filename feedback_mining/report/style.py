@@ -31,12 +31,14 @@ th{font-weight:600;text-align:left;color:var(--muted);border-bottom:2px solid va
 vertical-align:bottom;font-size:12.5px}
 td{border-bottom:1px solid var(--line);padding:6px 8px;vertical-align:top}
 th.n{text-align:right}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td b{white-space:nowrap}
 tbody tr:hover{background:#f8f9fb}
 table.compact{width:auto;min-width:50%}
-table.ranking td:last-child{min-width:190px}
+table.ranking td:nth-child(2){min-width:8em;overflow-wrap:anywhere}
+table.ranking td:last-child{min-width:170px}
+small.could-be{display:block}
 table.ranking th:nth-child(3){min-width:130px}
 small.range{display:block;color:var(--muted);font-size:12px}
+.seg-tp{display:inline-block}
 .worse{color:var(--worse)}.better{color:var(--better)}
 svg.chart{width:100%;height:auto;display:block;margin:8px 0}
 .cards{display:grid;gap:14px}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from feedback_mining.report.model import Report, has_deltas, pain_overview, sample_items
+from feedback_mining.report.model import Report, compared_week, has_deltas, pain_overview, sample_items
 
 PERCENT, PERCENT1, PP = "0%", "0.0%", "+0.0%;-0.0%;0.0%"
 INTEGER, DECIMAL1, DECIMAL2, SIGNED = "#,##0", "0.0", "0.00", "+0;-0;0"
@@ -53,7 +53,7 @@ def touchpoint_columns(r: Report, table: pd.DataFrame | None = None) -> list[Col
                Column(loc.t("col_low"), _values(t["share_low"]), PERCENT1, 10),
                Column(loc.t("col_high_end"), _values(t["share_high"]), PERCENT1, 10)]
     if table is None and has_deltas(r):
-        columns += [Column(loc.t("col_change_plain"), _values(t["delta_share"]), PP, 13),
+        columns += [Column(loc.versus("col_change", compared_week(r)), _values(t["delta_share"]), PP, 13),
                     Column(loc.t("col_rank_change"), _values(t["delta_rank"]), SIGNED, 10)]
     columns += [Column(loc.t("col_items"), _values(t["n_items"]), INTEGER, 10),
                 Column(loc.t("col_effort"), _values(t["mean_effort"], 100), DECIMAL1, 12),
@@ -96,7 +96,7 @@ def overall_columns(r: Report) -> list[Column]:
                Column(loc.t("col_low"), _values(p["share_low"]), PERCENT1, 10),
                Column(loc.t("col_high_end"), _values(p["share_high"]), PERCENT1, 10)]
     if p["delta_share"].notna().any():
-        columns.append(Column(loc.t("col_change_plain"), _values(p["delta_share"]), PP, 13))
+        columns.append(Column(loc.versus("col_change", r.trend.previous), _values(p["delta_share"]), PP, 13))
     return columns + [Column(loc.t("col_mentions"), _values(p["n_items"]), INTEGER, 12),
                       Column(loc.t("col_impact"), _values(p["impact"], 100), DECIMAL1, 14),
                       Column(loc.t("col_driver"), _values(p["driver_share"]), PERCENT, 12),
