@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from feedback_mining import labelled, metrics
+from feedback_mining.cards import size
 from feedback_mining.classify import ModelClassifier, SentimentLexicon, Taxonomy, classify
 from feedback_mining.errors import UsageError
 from feedback_mining.evaluation import (Baseline, effort_by_sentiment, evaluate, evaluate_sources, headline,
@@ -234,7 +235,7 @@ def command_train(args) -> int:
         r = results[task]
         card = model_card(task, r, training.tasks[task], command)
         entry = save_model(r["model"], args.out, task, card)
-        say(f"{task}: saved {args.out / entry['file']} ({entry['size_bytes'] / 1e6:.1f} MB)")
+        say(f"{task}: saved {args.out / entry['file']} ({size(entry['size_bytes'])})")
         for line in training_lines(task, r):
             say("  " + line)
         report[task] = {k: v for k, v in card["metrics"].items()} | {"artefact": entry}

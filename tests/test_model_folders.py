@@ -89,3 +89,83 @@ def test_mixing_models_trained_on_other_pain_points_is_refused(labelled, tmp_pat
     assert main(["enrich", str(source), "--out", str(tmp_path / "o.csv"), "--models", str(out)]) == 2
     err = capsys.readouterr().err
     assert "train the three tasks together" in err.lower() and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- cards of user-trained models
+
+
+@pytest.fixture(scope="module")
+def tuned_effort(labelled) -> Path:
+    """`train --task effort --tune --data labelled.csv`: a small model whose tuning score is a negated MAE."""
+    out = labelled.parent / "tuned"
+    assert main(["train", "--task", "effort", "--data", str(labelled), "--out", str(out), "--tune", "--quiet",
+                 "--no-cross-domain"]) == 0
+    return out
+
+
+def card_line(text: str, start: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(start))
+
+
+def test_a_user_card_names_the_users_data_not_the_teams(sentiment_only, labelled):
+    from feedback_mining.registry import file_sha256
+    text = (sentiment_only / "sentiment.card.md").read_text(encoding="utf-8")
+    trained_on = card_line(text, "- Trained on:")
+    assert trained_on == (f"- Trained on: labelled (`labelled.csv`, 280 rows, sha256 `{file_sha256(labelled)[:12]}`).")
+    assert "written by the team" not in text and "ours" not in trained_on
+
+
+def test_a_user_card_gives_a_small_file_in_kb(sentiment_only):
+    card = json.loads((sentiment_only / "sentiment.card.json").read_text())
+    n = card["artefact"]["size_bytes"]
+    assert n < 1e6  # before: "(0.11 MB)", and "(0.1 MB)" or "(0.0 MB)" on stderr
+    line = card_line((sentiment_only / "sentiment.card.md").read_text(encoding="utf-8"), "- artefact:")
+    assert f"({n / 1e3:.1f} KB)" in line and "MB" not in line
+
+
+def test_a_user_card_gives_the_tuning_score_as_a_positive_loss(tuned_effort):
+    card = json.loads((tuned_effort / "effort.card.json").read_text())
+    assert card["tuning"]["score"] == "-mae" and all(v < 0 for v in card["tuning"]["cv_scores"].values())
+    line = card_line((tuned_effort / "effort.card.md").read_text(encoding="utf-8"), "- tuning:")
+    alpha = card["tuning"]["best"]["alpha"]
+    assert line.startswith(f"- tuning: alpha = {alpha}, chosen from [0.3, 1.0, 3.0] by 5-fold cross-validation")
+    mae = -card["tuning"]["cv_scores"]["1.0"]
+    assert "mean MAE per alpha: " in line and f"1.0 {mae:.4f}" in line and "-0." not in line
+
+
+@pytest.mark.parametrize("name, value, shown", [
+    ("neg_log_loss", -0.41234, "log loss 0.412"),  # scikit-learn's negated scorer
+    ("-mae", -0.1171, "MAE 0.117"),
+    ("log_loss", -0.0, "log loss 0.000"),  # every probability 1: not "-0.0"
+    ("log_loss", 0.00042, "log loss 0.00042"),  # small, yet not 0.000
+    ("macro_f1", 0.8525, "macro-F1 0.853"),
+])
+def test_scores_are_shown_with_their_sign_and_enough_digits(name, value, shown):
+    from feedback_mining.cards import score_text
+    assert score_text(name, value) == shown
+
+
+def test_only_sources_flagged_own_are_written_by_the_team():
+    from feedback_mining.cards import limits
+    data = [{"source": "ours", "path": "feedback_ru.csv", "rows": 10, "sha256": "a" * 64},
+            {"source": "export", "path": "/home/me/export.csv", "rows": 1234, "sha256": "b" * 64}]
+    card = {"data": data, "metrics": {}, "sources": [
+        {"name": "ours", "own": True, "validation": False, "languages": ["ru"]},
+        {"name": "export", "own": False, "validation": False, "languages": ["ru"]}]}
+    assert limits(card)[0] == ("- Trained on: ours (written by the team), export (`export.csv`, 1,234 rows, sha256 "
+                               "`bbbbbbbbbbbb`).")
+
+
+@pytest.mark.parametrize("task, trained_on, size", [
+    ("sentiment", "- Trained on: ours (written by the team), ru_cedr (`data.csv`, 8,637 rows", "(2.08 MB)"),
+    ("pain_points", "- Trained on: ours (written by the team), en_cfpb_complaints (`data.csv`", "(4.91 MB)"),
+    ("effort", "- Trained on: ours (written by the team).", "(1.41 MB)"),
+])
+def test_the_shipped_cards_still_render_the_shipped_wording(task, trained_on, size):
+    """What `train --task all --recipe models/training/recipe.toml` writes, from the shipped cards (no retraining)."""
+    from feedback_mining.cards import render_card
+    card = json.loads((shipped_dir() / f"{task}.card.json").read_text())
+    text = render_card(card)
+    assert card_line(text, "- Trained on:").startswith(trained_on) and size in card_line(text, "- artefact:")
+    assert card_line(text, "- tuning:").startswith(f"- tuning: {next(iter(card['tuning']['best']))} = ")
+    assert "mean MAE per alpha: 0.3 0.1171, 1.0 0.1169" in text if task == "effort" else "mean macro-F1 per C" in text
