@@ -105,8 +105,8 @@ def render_card(card: dict) -> str:
             if task == "pain_points":
                 lines += [f"Per class on `{name}`, by a model trained without it:", "", *_per_class(c["on_source"]), ""]
             if "ours_held_out" in c:
-                lines += [f"Without `{name}`, our held-out {metric} is {_fmt(_score(task, c['ours_held_out']))} "
-                          f"(with it: {_fmt(_score(task, metrics['held_out'].get(_own(card), {})))}).", ""]
+                lines += [(f"Without `{name}`, our held-out {metric} is {_fmt(_score(task, c['ours_held_out']))} "
+                          f"(with it: {_fmt(_score(task, metrics['held_out'].get(_own(card), {})))})."), ""]
     lines += ["## Held-out rows of each trained source", "",
               *_table(_held_out_rows(task, metrics), ["source", "n", metric, "neutral called negative", *LANGUAGES])]
     if task == "pain_points":
@@ -115,8 +115,8 @@ def render_card(card: dict) -> str:
                 lines += ["", f"Per class on the held-out rows of `{name}` (trained with its other rows):", "",
                           *_per_class(m)]
         if any(m.get("partial") for m in card.get("mappings", [])):
-            lines += ["", "A partial mapping labels one issue per text, so a text's other pain points count as false "
-                          "positives here: precision on such a source is a lower bound; recall is exact."]
+            lines += ["", ("A partial mapping labels one issue per text, so a text's other pain points count as false "
+                          "positives here: precision on such a source is a lower bound; recall is exact.")]
     own = metrics["held_out"].get(_own(card))
     base = metrics.get("baseline_held_out")
     if own and base:
@@ -128,8 +128,8 @@ def render_card(card: dict) -> str:
             lines += ["", "Calibration: " + ", ".join(score_text(k, v, 4) for k, v in own["calibration"].items())]
         if own.get("low_confidence"):
             lc = own["low_confidence"]
-            lines += [f"Low confidence (< {lc['threshold']}): {lc['share']:.1%} of predictions, accuracy "
-                      f"{_fmt(lc['accuracy_low'])} against {_fmt(lc['accuracy_rest'])} for the rest."]
+            lines += [(f"Low confidence (< {lc['threshold']}): {lc['share']:.1%} of predictions, accuracy "
+                      f"{_fmt(lc['accuracy_low'])} against {_fmt(lc['accuracy_rest'])} for the rest.")]
     if metrics.get("effort_by_sentiment"):
         lines += ["", "## Estimated effort by sentiment (rows never trained on)", "",
                   *_table([[src, label, v["n"], v["estimated"], v.get("true")]
@@ -141,8 +141,8 @@ def render_card(card: dict) -> str:
                             "validation only" if s["validation"] else s["part"], s["weight"]] for s in card["sources"]],
                           ["source", "languages", "kind", "trains", "row weight"])]
     for m in card.get("mappings", []):
-        lines += ["", f"`{m['source']}`: pain points by `{m['mapping']}` (version {m['version']}: {m['issues']} "
-                      f"issues, {m['sub_issues']} sub-issues mapped, {m['none']} with none, {m['unmapped']} unmapped)."]
+        lines += ["", (f"`{m['source']}`: pain points by `{m['mapping']}` (version {m['version']}: {m['issues']} "
+                      f"issues, {m['sub_issues']} sub-issues mapped, {m['none']} with none, {m['unmapped']} unmapped).")]
     lines += ["", "## Model", f"- features: `{card['features']}`", f"- estimator: `{card['estimator']}`",
               f"- domain gate: `{card.get('gate')}`" if card.get("gate") else "- domain gate: none",
               f"- tuning: {_tuning(card['tuning'])}",

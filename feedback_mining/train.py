@@ -28,8 +28,7 @@ from feedback_mining import labelled, metrics
 from feedback_mining.cards import size
 from feedback_mining.classify import ModelClassifier, SentimentLexicon, Taxonomy, classify
 from feedback_mining.errors import UsageError
-from feedback_mining.evaluation import (Baseline, effort_by_sentiment, evaluate, evaluate_sources, headline,
-                                        summary_line)
+from feedback_mining.evaluation import Baseline, effort_by_sentiment, evaluate, evaluate_sources, headline, summary_line
 from feedback_mining.mappings import describe as describe_mapping
 from feedback_mining.models import MODEL_CLASSES, PAIN_POINT_IDS, SENTIMENT_LABELS, TextFeatures
 from feedback_mining.registry import library_versions, load_model, save_model, shipped_dir
