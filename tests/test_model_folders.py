@@ -169,3 +169,42 @@ def test_the_shipped_cards_still_render_the_shipped_wording(task, trained_on, si
     assert card_line(text, "- Trained on:").startswith(trained_on) and size in card_line(text, "- artefact:")
     assert card_line(text, "- tuning:").startswith(f"- tuning: {next(iter(card['tuning']['best']))} = ")
     assert "mean MAE per alpha: 0.3 0.1171, 1.0 0.1169" in text if task == "effort" else "mean macro-F1 per C" in text
+
+
+# ---------------------------------------------------------------- progress of train
+
+
+@pytest.fixture(scope="module")
+def two_files(tmp_path_factory) -> list[str]:
+    """Two labelled files (ru+uk, fa+en), so training also leaves each out once."""
+    root, rows = tmp_path_factory.mktemp("two"), sample()
+    rows.iloc[:140].to_csv(root / "east.csv", index=False)
+    rows.iloc[140:].to_csv(root / "west.csv", index=False)
+    return [str(root / "east.csv"), str(root / "west.csv")]
+
+
+def test_train_tells_each_long_step_on_stderr(two_files, tmp_path, capfd):
+    assert main(["train", "--task", "effort", "--data", *two_files, "--out", str(tmp_path), "--tune"]) == 0
+    out, err = capfd.readouterr()
+    lines = err.splitlines()
+    assert "tuning effort: 3 candidates of alpha x 5 folds on 233 texts" in lines
+    assert [line[:29] for line in lines if line.startswith("tuning effort: ") and "/3" in line] == [
+        f"tuning effort: {k}/3 candidates" for k in (1, 2, 3)]
+    assert "tuning effort: 1/3 candidates (alpha = 0.3: mean MAE 0." in err
+    assert "effort: cross-domain 1/2: a model without east" in lines
+    assert "effort: cross-domain 2/2: a model without west" in lines
+    done = next(line for line in lines if line.startswith("effort: trained on"))
+    import re
+    assert re.fullmatch(r"effort: trained on 233 texts in \d+\.\d s; held-out bin macro-F1 0\.\d{3}, MAE 0\.\d{3} "
+                        r"\(east\)", done), done
+    assert re.search(r"effort: saved .*effort\.joblib \(\d+\.\d KB\)", err)
+    assert json.loads(out)["artefact"]["file"] == "effort.joblib"  # the result stays on stdout
+
+
+def test_train_quiet_prints_nothing_but_the_result(two_files, tmp_path, capfd):
+    assert main(["train", "--task", "effort", "--data", *two_files, "--out", str(tmp_path), "--tune", "--quiet"]) == 0
+    out, err = capfd.readouterr()
+    assert err == "" and json.loads(out)["artefact"]["file"] == "effort.joblib"
+    assert main(["train", "--task", "effort", "--data", str(tmp_path / "none.csv"), "--out", str(tmp_path),
+                 "--quiet"]) == 2
+    assert "none.csv" in capfd.readouterr().err  # errors still do
