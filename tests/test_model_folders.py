@@ -208,3 +208,31 @@ def test_train_quiet_prints_nothing_but_the_result(two_files, tmp_path, capfd):
     assert main(["train", "--task", "effort", "--data", str(tmp_path / "none.csv"), "--out", str(tmp_path),
                  "--quiet"]) == 2
     assert "none.csv" in capfd.readouterr().err  # errors still do
+
+
+# ---------------------------------------------------------------- examples in --help
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_help_shows_examples(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0 and "\nexamples:\n" in out
+    assert f"\n  feedback-mining {command} --task " in out  # kept as written (RawDescriptionHelpFormatter)
+
+
+def example_lines():
+    from feedback_mining.model_commands import EVALUATE_EXAMPLES, TRAIN_EXAMPLES
+    return [line.split("#")[0].strip() for text in (TRAIN_EXAMPLES, EVALUATE_EXAMPLES)
+            for line in text.splitlines() if line.strip().startswith("feedback-mining ")]
+
+
+@pytest.mark.parametrize("line", example_lines())
+def test_every_help_example_parses(line):
+    import shlex
+
+    from feedback_mining.cli import build_parser
+    args = build_parser().parse_args(shlex.split(line)[1:])
+    assert args.command in ("train", "evaluate") and (args.data or args.recipe)
+    assert not args.recipe or (Path(__file__).resolve().parent.parent / args.recipe).is_file()
