@@ -18,6 +18,46 @@ def _fmt(value) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+def size(n_bytes: int) -> str:
+    """A file size as a card shows it: `78.4 KB` under 1 MB, else `2.08 MB`."""
+    return f"{n_bytes / 1e3:.1f} KB" if n_bytes < 1e6 else f"{n_bytes / 1e6:.2f} MB"
+
+
+SCORE_NAMES = {"macro_f1": "macro-F1", "mae": "MAE", "log_loss": "log loss", "brier": "Brier score",
+               "ece": "ECE", "accuracy": "accuracy"}
+
+
+def score_text(name: str, value: float, digits: int = 3) -> str:
+    """A score named as a reader knows it, with its sign: a negated loss (`-mae`, scikit-learn's `neg_log_loss`)
+    is shown as the positive loss (`log loss 0.412`); never `-0.000`."""
+    return f"{score_name(name)} {score_value(name, value, digits)}"
+
+
+def score_name(name: str) -> str:
+    bare = name.removeprefix("-").removeprefix("neg_")
+    return SCORE_NAMES.get(bare, bare.replace("_", " "))
+
+
+def score_value(name: str, value: float, digits: int = 3) -> str:
+    value = (-value if name.startswith(("-", "neg_")) else value) + 0.0  # + 0.0: -0.0 becomes 0.0
+    return f"{value:.{digits}f}" if value == 0 or abs(value) >= 10 ** -(digits - 1) else f"{value:.2g}"
+
+
+def _tuning(tuning: dict) -> str:
+    """`--tune`'s choice in a sentence: the value, how it was chosen, the cross-validated score of each value."""
+    if not tuning:
+        return "defaults (no --tune)"
+    try:
+        (name, values), = tuning["grid"].items()
+        score = tuning["score"]
+        scores = ", ".join(f"{value} {score_value(score, v, 4)}" for value, v in tuning["cv_scores"].items())
+        return (f"{name} = {tuning['best'][name]}, chosen from {values} by {tuning['cv_folds']}-fold cross-validation "
+                f"on the training rows ({tuning['rule']} rule; best mean at {name} = {tuning['best_cv']}); mean "
+                f"{score_name(score)} per {name}: {scores}")
+    except (KeyError, TypeError, ValueError):  # a card of another format: as it is
+        return f"`{tuning}`"
+
+
 def _score(task: str, m: dict):
     return m.get("mae") if task == "effort" and "macro_f1" not in m else m.get("macro_f1")
 
@@ -52,7 +92,7 @@ def render_card(card: dict) -> str:
     metric = "bin macro-F1" if task == "effort" else "macro-F1"
     lines = [f"# Model card: {task} ({card['model']})", "",
              (f"- artefact: `{card['artefact']['file']}` sha256 `{card['artefact']['sha256']}` "
-              f"({card['artefact']['size_bytes'] / 1e6:.2f} MB), version `{card['artefact']['version']}`"),
+              f"({size(card['artefact']['size_bytes'])}), version `{card['artefact']['version']}`"),
              f"- trained: {card['date']} with `{card['training_command']}`",
              (f"- split: {card['held_out']['rule']}; {card['held_out']['training_rows']} training rows, "
               f"{card['held_out']['held_out_rows']} held out, {card['held_out'].get('validation_rows', 0)} "
@@ -65,8 +105,8 @@ def render_card(card: dict) -> str:
             if task == "pain_points":
                 lines += [f"Per class on `{name}`, by a model trained without it:", "", *_per_class(c["on_source"]), ""]
             if "ours_held_out" in c:
-                lines += [f"Without `{name}`, our held-out {metric} is {_fmt(_score(task, c['ours_held_out']))} "
-                          f"(with it: {_fmt(_score(task, metrics['held_out'].get(_own(card), {})))}).", ""]
+                lines += [(f"Without `{name}`, our held-out {metric} is {_fmt(_score(task, c['ours_held_out']))} "
+                          f"(with it: {_fmt(_score(task, metrics['held_out'].get(_own(card), {})))})."), ""]
     lines += ["## Held-out rows of each trained source", "",
               *_table(_held_out_rows(task, metrics), ["source", "n", metric, "neutral called negative", *LANGUAGES])]
     if task == "pain_points":
@@ -75,8 +115,8 @@ def render_card(card: dict) -> str:
                 lines += ["", f"Per class on the held-out rows of `{name}` (trained with its other rows):", "",
                           *_per_class(m)]
         if any(m.get("partial") for m in card.get("mappings", [])):
-            lines += ["", "A partial mapping labels one issue per text, so a text's other pain points count as false "
-                          "positives here: precision on such a source is a lower bound; recall is exact."]
+            lines += ["", ("A partial mapping labels one issue per text, so a text's other pain points count as false "
+                          "positives here: precision on such a source is a lower bound; recall is exact.")]
     own = metrics["held_out"].get(_own(card))
     base = metrics.get("baseline_held_out")
     if own and base:
@@ -85,11 +125,11 @@ def render_card(card: dict) -> str:
                   + (f"; MAE {_fmt(own['mae'])} (baseline {_fmt(base['mae'])})" if "mae" in own else ""), "",
                   *_per_class(own)]
         if own.get("calibration"):
-            lines += ["", "Calibration: " + ", ".join(f"{k} {v}" for k, v in own["calibration"].items())]
+            lines += ["", "Calibration: " + ", ".join(score_text(k, v, 4) for k, v in own["calibration"].items())]
         if own.get("low_confidence"):
             lc = own["low_confidence"]
-            lines += [f"Low confidence (< {lc['threshold']}): {lc['share']:.1%} of predictions, accuracy "
-                      f"{_fmt(lc['accuracy_low'])} against {_fmt(lc['accuracy_rest'])} for the rest."]
+            lines += [(f"Low confidence (< {lc['threshold']}): {lc['share']:.1%} of predictions, accuracy "
+                      f"{_fmt(lc['accuracy_low'])} against {_fmt(lc['accuracy_rest'])} for the rest.")]
     if metrics.get("effort_by_sentiment"):
         lines += ["", "## Estimated effort by sentiment (rows never trained on)", "",
                   *_table([[src, label, v["n"], v["estimated"], v.get("true")]
@@ -101,11 +141,11 @@ def render_card(card: dict) -> str:
                             "validation only" if s["validation"] else s["part"], s["weight"]] for s in card["sources"]],
                           ["source", "languages", "kind", "trains", "row weight"])]
     for m in card.get("mappings", []):
-        lines += ["", f"`{m['source']}`: pain points by `{m['mapping']}` (version {m['version']}: {m['issues']} "
-                      f"issues, {m['sub_issues']} sub-issues mapped, {m['none']} with none, {m['unmapped']} unmapped)."]
+        lines += ["", (f"`{m['source']}`: pain points by `{m['mapping']}` (version {m['version']}: {m['issues']} "
+                      f"issues, {m['sub_issues']} sub-issues mapped, {m['none']} with none, {m['unmapped']} unmapped).")]
     lines += ["", "## Model", f"- features: `{card['features']}`", f"- estimator: `{card['estimator']}`",
               f"- domain gate: `{card.get('gate')}`" if card.get("gate") else "- domain gate: none",
-              f"- tuning: `{card['tuning'] or 'defaults (no --tune)'}`",
+              f"- tuning: {_tuning(card['tuning'])}",
               (f"- training languages (rows): `{card['languages']}`; other languages are predicted from character "
                "n-grams with probabilities pulled towards the training prior (lower confidence)"),
               f"- libraries: `{card['library_versions']}`"]
@@ -126,7 +166,7 @@ def limits(card: dict) -> list[str]:
     trained = [s for s in card["sources"] if not s["validation"]]
     real = {lang for s in trained if not s["own"] for lang in s["languages"]}
     ours = {lang for s in trained if s["own"] for lang in s["languages"]}
-    out = [f"- Trained on: {', '.join(s['name'] + (' (written by the team)' if s['own'] else '') for s in trained)}."]
+    out = [f"- Trained on: {', '.join(_trained_on(s, card['data']) for s in trained)}."]
     only_ours = sorted(ours - real)
     if only_ours:
         out.append(f"- {', '.join(only_ours)}: no real labelled data; figures for them come from our own texts, "
@@ -137,6 +177,16 @@ def limits(card: dict) -> list[str]:
                    "(same domain, same labelling). Expect lower scores elsewhere; measure on a labelled sample of "
                    "other feedback (`feedback-mining evaluate --split all --data sample.csv`).")
     return out
+
+
+def _trained_on(source: dict, data: list[dict]) -> str:
+    """A trained source by name: ours are written by the team; any other is named by its files (basename, rows
+    read, sha256 prefix), so a user's card describes the user's data."""
+    if source["own"]:
+        return f"{source['name']} (written by the team)"
+    files = [f"`{d['path'].replace(chr(92), '/').split('/')[-1]}`, {d['rows']:,} rows, sha256 `{d['sha256'][:12]}`"
+             for d in data if d["source"] == source["name"]]
+    return f"{source['name']} ({'; '.join(files)})" if files else source["name"]
 
 
 def readme_table(cards: dict[str, dict]) -> str:

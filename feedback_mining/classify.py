@@ -357,12 +357,56 @@ def classify(frame: pd.DataFrame, classifier, text_col: str = "clean_text") -> p
 
 
 def load_classifier(models=None, taxonomy: Path | None = None, sentiment_lexicon: Path | None = None):
-    """The default classifier: the models of `models` (a MODEL_DIR with a registry; None: the shipped ones;
-    `"lexicon"`: the term files alone), the taxonomy and the sentiment lexicon (None: the built-in files)."""
+    """The default classifier: the models of `models` (a MODEL_DIR with a registry, the tasks it does not list
+    from the shipped models; None: the shipped ones; `"lexicon"`: the term files alone), the taxonomy and the
+    sentiment lexicon (None: the built-in files)."""
     terms = Taxonomy(taxonomy), SentimentLexicon(sentiment_lexicon)
     if models is not None and Path(models).name == "lexicon" and not Path(models).exists():
         return LexiconClassifier(*terms)
-    from feedback_mining.registry import load_models
+    from feedback_mining.registry import load_with_shipped
 
-    loaded, info, source = load_models(models)
-    return ModelClassifier(loaded, *terms, source=source, info=info)
+    loaded, info, source = load_with_shipped(models)
+    classifier = ModelClassifier(loaded, *terms, source=source, info=info)
+    check_mixed(classifier)
+    return classifier
+
+
+def check_mixed(classifier: ModelClassifier) -> None:
+    """Refuse an effort model from another folder than the models feeding it when they disagree on the pain points
+    and sentiment labels it was trained on (it would silently read some as absent)."""
+    from feedback_mining.registry import ModelError
+
+    effort, info = classifier.models.get("effort"), classifier.info
+    expected = getattr(effort, "structure_columns_", None)
+    if expected is None or len({info.get(t, {}).get("dir") for t in classifier.models}) < 2:
+        return  # no structure part, or every model from one folder
+    where = {t: info.get(t, {}).get("source", "?") for t in classifier.models}
+    fed = {t: [str(c) for c in getattr(classifier.models.get(t), "classes_", [])] for t in ("sentiment", "pain_points")}
+    problems = [f"the {t} model ({where[t]}) has {unknown}, which the effort model ({where['effort']}) was not "
+                "trained with" for t, labels in fed.items() if (unknown := [c for c in labels if c not in expected])]
+    given = set(classifier.ids) | set(fed["sentiment"])
+    missing = [c for c in expected if c not in given]
+    if missing:
+        problems.append(f"the effort model ({where['effort']}) was trained with {missing}, which neither the "
+                        "taxonomy nor the other models give")
+    if problems:
+        raise ModelError(f"models: cannot mix these folders: {'; '.join(problems)}. Train the three tasks together "
+                         "(`feedback-mining train --task all ... --out DIR`), or run with the --taxonomy they were "
+                         "trained with")
+
+
+def model_sources(described: dict) -> str:
+    """Where each task's model came from, from `describe()`: `sentiment from my_models/, pain_points and effort
+    shipped`."""
+    if "source" not in described:
+        return "term files alone (no models)"
+    by_source: dict[str, list[str]] = {}
+    for task in ("sentiment", "pain_points", "effort"):
+        if task in described:
+            by_source.setdefault(described[task].get("source", "in memory"), []).append(task)
+    return ", ".join(f"{_and(tasks)} " + (source if source in ("shipped", "in memory") else f"from {source}")
+                     for source, tasks in by_source.items())
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

@@ -202,6 +202,8 @@ def command_run(args) -> int:
         from feedback_mining.rank import drill_down, overall_scores, rank_touchpoints
         store_week(history, week, rank_touchpoints(result.parts), drill_down(result.parts),
                    {**result.manifest, "scores": overall_scores(result.parts)})  # the report's trends read scores
+    from feedback_mining.classify import model_sources
+    say(f"models: {model_sources(result.manifest['models'])}")
     say(_run_summary(result, config.out, written, time.perf_counter() - start))
     say(f"  history {history}: " + (f"stored {week}" if result.manifest["history"]["stored"] else "not stored")
         + (f", compared with {previous[0]}" if previous else ", no earlier week to compare with"))

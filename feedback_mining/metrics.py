@@ -31,7 +31,7 @@ def f1_scores(tp, fp, fn) -> tuple[float, float, float]:
 
 
 def _round(value: float) -> float:
-    return round(float(value), 4)
+    return round(float(value), 4) + 0.0  # + 0.0: a loss of -0.0 (every probability 1) is 0.0
 
 
 def label_metrics(y_true, y_pred, labels) -> dict:

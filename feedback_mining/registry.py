@@ -3,7 +3,8 @@
 joblib files are pickles, and unpickling runs code: a MODEL_DIR's `registry.json` lists each model file with
 its sha256, and `load_model` refuses a file that is not listed, whose hash differs, or that was written by
 another scikit-learn minor version, before unpickling anything. The shipped models live in the repository's
-top-level `models/` folder, installed as the package `feedback_mining.shipped_models`.
+top-level `models/` folder, installed as the package `feedback_mining.shipped_models`; a MODEL_DIR with some of
+the tasks takes the others from there (`load_with_shipped`).
 """
 
 from __future__ import annotations
@@ -114,6 +115,25 @@ def load_models(directory: Path | None = None) -> tuple[dict, dict, Path]:
     if not models:
         raise ModelError(f"{directory / REGISTRY}: lists no model; expected any of {list(TASKS)}")
     return models, info, directory
+
+
+def load_with_shipped(directory: Path | None = None) -> tuple[dict, dict, Path]:
+    """Each task's model from a MODEL_DIR when its registry lists the task, else the shipped one, each loaded by
+    `load_model`; every entry gains `source` (the folder as given, or "shipped") and `dir` (resolved)."""
+    models, info, directory = load_models(directory)
+    shipped = shipped_dir()
+    label = "shipped" if directory.resolve() == shipped.resolve() else folder_label(directory)
+    for task in models:
+        info[task] = {**info[task], "source": label, "dir": str(directory.resolve())}
+    for task in (t for t in TASKS if t not in models):
+        models[task], entry = load_model(shipped, task)
+        info[task] = {**entry, "source": "shipped", "dir": str(shipped.resolve())}
+    return {t: models[t] for t in TASKS}, {t: info[t] for t in TASKS}, directory
+
+
+def folder_label(directory: Path) -> str:
+    """A model folder as run.json and the CLI name it: as given, with a trailing slash (`my_models/`)."""
+    return Path(directory).as_posix().rstrip("/") + "/"
 
 
 def save_model(model, directory: Path, task: str, card: dict) -> dict:

@@ -25,10 +25,10 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from feedback_mining import labelled, metrics
+from feedback_mining.cards import score_text, size
 from feedback_mining.classify import ModelClassifier, SentimentLexicon, Taxonomy, classify
 from feedback_mining.errors import UsageError
-from feedback_mining.evaluation import (Baseline, effort_by_sentiment, evaluate, evaluate_sources, headline,
-                                        summary_line)
+from feedback_mining.evaluation import Baseline, effort_by_sentiment, evaluate, evaluate_sources, headline, summary_line
 from feedback_mining.mappings import describe as describe_mapping
 from feedback_mining.models import MODEL_CLASSES, PAIN_POINT_IDS, SENTIMENT_LABELS, TextFeatures
 from feedback_mining.registry import library_versions, load_model, save_model, shipped_dir
@@ -90,17 +90,29 @@ def _fold_score(task, X, Xt, y, w, train, test, params, known=None) -> float:
     return metrics._multilabel(truth, (proba >= 0.5).astype(int), list(model.classes_))["macro_f1"]
 
 
-def tune(task, X, Xt, y, w=None, ours=None, folds: int = 5, seed: int = 0, known=None) -> tuple[dict, dict]:
+def tune(task, X, Xt, y, w=None, ours=None, folds: int = 5, seed: int = 0, known=None,
+         progress=None) -> tuple[dict, dict]:
     """Pick the task's regularisation by k-fold cross-validation on the training rows (held-out rows are
-    never here). Folds cut only `ours` (rows of our own files); other rows stay in every fold's training."""
+    never here). Folds cut only `ours` (rows of our own files); other rows stay in every fold's training.
+    `progress(message)` hears of each candidate value once its folds are scored."""
     ours = np.arange(len(X)) if ours is None else ours
     extra = np.setdiff1d(np.arange(len(X)), ours)
     strat = y[ours] if task == "sentiment" else np.zeros(len(ours))
     splitter = (StratifiedKFold if task == "sentiment" else KFold)(folds, shuffle=True, random_state=seed)
     splits = [(np.concatenate([ours[a], extra]), ours[b]) for a, b in splitter.split(ours, strat)]
     (name, values), = GRIDS[task].items()
-    scores = Parallel(n_jobs=-1)(delayed(_fold_score)(task, X, Xt, y, w, a, b, {name: v}, known)
-                                 for v in values for a, b in splits)
+    scoring = "-mae" if task == "effort" else "macro_f1"
+    say = progress or (lambda message: None)
+    say(f"{len(values)} candidates of {name} x {len(splits)} folds on {len(X):,} texts")
+    fits = Parallel(n_jobs=-1, return_as="generator")(delayed(_fold_score)(task, X, Xt, y, w, a, b, {name: v}, known)
+                                                      for v in values for a, b in splits)
+    scores = []
+    for score in fits:
+        scores.append(score)
+        if len(scores) % len(splits) == 0:
+            done = len(scores) // len(splits)
+            say(f"{done}/{len(values)} candidates ({name} = {values[done - 1]}: mean "
+                f"{score_text(scoring, np.mean(scores[-len(splits):]))})")
     by_value = {v: np.array(scores[i * len(splits):(i + 1) * len(splits)]) for i, v in enumerate(values)}
     means = {v: float(s.mean()) for v, s in by_value.items()}
     top = max(means, key=means.get)
@@ -109,15 +121,16 @@ def tune(task, X, Xt, y, w=None, ours=None, folds: int = 5, seed: int = 0, known
     # models will meet real feedback that is further from the training texts than any fold is
     strongest = min if name == "C" else max
     best = strongest(v for v in values if means[v] >= bar)
-    return {name: best}, {"grid": {name: values}, "cv_folds": folds, "score": "macro_f1" if task != "effort" else
-                          "-mae", "cv_scores": {str(k): round(v, 4) for k, v in means.items()}, "best_cv": top,
+    return {name: best}, {"grid": {name: values}, "cv_folds": folds, "score": scoring,
+                          "cv_scores": {str(k): round(v, 4) for k, v in means.items()}, "best_cv": top,
                           "rule": "one standard error", "best": {name: best}}
 
 
 def fit_task(task: str, data: TaskData, mask, features: TextFeatures | None = None, tune_params: bool = False,
-             params: dict | None = None):
+             params: dict | None = None, progress=None):
     """A model of `task` fitted on the rows in `mask` (its featuriser fitted on their word rows unless a fitted
-    one is given), and its tuning."""
+    one is given), and its tuning; `progress(message)` hears of each long step."""
+    say = progress or (lambda message: None)
     mask = np.asarray(mask, dtype=bool)
     X, y = data.rows(mask)
     words = ~data.evidence_only[mask]
@@ -132,8 +145,10 @@ def fit_task(task: str, data: TaskData, mask, features: TextFeatures | None = No
         known = data.known(mask) if task == "pain_points" else None
         params, tuning = tune(task, X.iloc[sub].reset_index(drop=True), Xt[sub], ys, w[sub],
                               ours if len(ours) else None,
-                              known=None if known is None else known.iloc[sub].reset_index(drop=True))
+                              known=None if known is None else known.iloc[sub].reset_index(drop=True),
+                              progress=lambda message: say(f"tuning {task}: {message}"))
     model = MODEL_CLASSES[task](features=features, estimator=estimator(task, **(params or {})))
+    say(f"{task}: fitting on {len(X):,} texts" + (f" ({params})" if params else ""))
     extra = {"evidence_only": ~words} if task == "sentiment" else {}
     if task == "effort":
         extra = {"structure": data.structure(mask)}
@@ -142,15 +157,16 @@ def fit_task(task: str, data: TaskData, mask, features: TextFeatures | None = No
     return model.fit_transformed(X, Xt, y, w, **extra), tuning
 
 
-def cross_domain(task: str, data: TaskData, params: dict) -> dict:
+def cross_domain(task: str, data: TaskData, params: dict, progress=None) -> dict:
     """Leave-one-source-out: for each real trained source, a model fitted without it (featuriser included), on
     all its rows, and on our held-out rows (what adding the source does to our own texts)."""
     out = {}
     ours_held = data.held_out & data.own
     trained = [s for s in data.sources if not s.validation and (data.train & data.of(s.name)).any()]
-    for source in trained if len(trained) > 1 else []:  # a lone source has nothing to be left out of
-        if source.own:
-            continue
+    left_out = [s for s in trained if not s.own] if len(trained) > 1 else []  # a lone source: nothing to leave
+    for k, source in enumerate(left_out, 1):
+        if progress:
+            progress(f"{task}: cross-domain {k}/{len(left_out)}: a model without {source.name}")
         without = data.train & ~data.of(source.name)
         try:
             labelled.check_learnable(data.frame, task, data.y, without)
@@ -192,17 +208,29 @@ def shared_features(training: Training) -> TextFeatures:
     return TextFeatures().fit(frame.reset_index(drop=True))
 
 
-def train_one(task, data: TaskData, args, shared) -> dict:
+def train_one(task, data: TaskData, args, shared, progress=None) -> dict:
     """Fit, evaluate everywhere, and return what the card and the report need."""
-    model, tuning = fit_task(task, data, data.train, shared, args.tune)
+    model, tuning = fit_task(task, data, data.train, shared, args.tune, progress=progress)
     result = {"model": model, "tuning": tuning, **evaluate_sources(task, model, data)}
     ours_train, ours_held = data.train & data.own, data.held_out & data.own
     if ours_held.any() and ours_train.any():
         baseline = Baseline(task).fit(*data.rows(ours_train))
         result["baseline_held_out"] = evaluate(task, baseline, *data.rows(ours_held))
     if getattr(args, "cross_domain", True):
-        result["cross_domain"] = cross_domain(task, data, tuning.get("best") or {})
+        result["cross_domain"] = cross_domain(task, data, tuning.get("best") or {}, progress)
     return result
+
+
+def done_line(task: str, data: TaskData, result: dict, seconds: float) -> str:
+    """`sentiment: trained on 6,120 texts in 41.2 s; held-out macro-F1 0.852` (of our source, else the first)."""
+    own = next((s.name for s in data.sources if s.own and s.name in result["held_out"]), None)
+    name = own or next(iter(result["held_out"]), None)
+    line = f"{task}: trained on {int(data.train.sum()):,} texts in {seconds:.1f} s"
+    if name is None:
+        return line
+    m, metric = result["held_out"][name], "bin macro-F1" if task == "effort" else "macro-F1"
+    return (f"{line}; held-out {metric} {m['macro_f1']:.3f}" + (f", MAE {m['mae']:.3f}" if "mae" in m else "")
+            + (f" ({name})" if len(result["held_out"]) > 1 else ""))
 
 
 def command_train(args) -> int:
@@ -215,7 +243,7 @@ def command_train(args) -> int:
     for task, data in training.tasks.items():
         say(f"{task}: {len(data.frame):,} labelled rows from {len(data.sources)} source(s): {int(data.train.sum()):,} "
             f"training, {int(data.held_out.sum()):,} held out, {int(data.validation.sum()):,} validation only")
-    say(f"read and prepared in {time.perf_counter() - start:.0f} s")
+    say(f"read and prepared in {time.perf_counter() - start:.1f} s")
     shared = shared_features(training) if len(tasks) > 1 else None
     command = "feedback-mining " + shlex.join(str(a) for a in getattr(args, "argv", sys.argv[1:]))
     results = {}
@@ -224,17 +252,18 @@ def command_train(args) -> int:
         trained = [s for s in training.tasks[task].sources if not s.validation]
         real = [s.name for s in trained if not s.own] if len(trained) > 1 else []
         left_out = f", then once without each of {', '.join(real)}" if args.cross_domain and real else ""
-        say(f"{task}: training{left_out}")
-        results[task] = train_one(task, training.tasks[task], args, shared)
-        say(f"{task}: done in {time.perf_counter() - t0:.0f} s")
+        say(f"{task}: training{' with --tune' if args.tune else ''}{left_out}")
+        results[task] = train_one(task, training.tasks[task], args, shared, say)
+        say(done_line(task, training.tasks[task], results[task], time.perf_counter() - t0))
     if "effort" in results and {"sentiment", "pain_points"} <= set(results):
+        say("effort: estimated effort by sentiment on rows never trained on")
         results["effort"]["by_sentiment"] = effort_calibration(training, results, taxonomy, lexicon)
     report = {}
     for task in tasks:
         r = results[task]
         card = model_card(task, r, training.tasks[task], command)
         entry = save_model(r["model"], args.out, task, card)
-        say(f"{task}: saved {args.out / entry['file']} ({entry['size_bytes'] / 1e6:.1f} MB)")
+        say(f"{task}: saved {args.out / entry['file']} ({size(entry['size_bytes'])})")
         for line in training_lines(task, r):
             say("  " + line)
         report[task] = {k: v for k, v in card["metrics"].items()} | {"artefact": entry}

@@ -412,9 +412,22 @@ def methods(r: Report) -> Html:
              tx(loc, "m_range", n_boot=st.get("n_boot", "")), tx(loc, "m_high"), tx(loc, "m_scores"),
              tx(loc, "m_pains", taxonomy=taxonomy), tx(loc, "m_impact"), tx(loc, "m_driver"), tx(loc, "m_privacy")]
     generated = loc.t("generated", at=str(m.get("created_at", ""))[:16].replace("T", " "), version=m.get("version", ""))
+    sources = models_note(loc, m.get("models", {}))
     body = join([Html("<ul>"), join(Html(f"<li>{i}</li>") for i in items), Html("</ul>"),
-                 Html(f'<p class="note">{esc(generated)} · {esc(classifier)}</p>')])
+                 Html(f'<p class="note">{esc(generated)} · {esc(classifier)}</p>'),
+                 Html(f'<p class="note">{esc(sources)}</p>' if sources else "")])
     return _section("methods", loc.t("h_methods"), body)
+
+
+def models_note(loc, models: dict) -> str:
+    """Which folder each task's model came from (run.json's `models`): `Models: sentiment: my_models/; …`."""
+    by_source: dict[str, list[str]] = {}
+    for task in ("sentiment", "pain_points", "effort"):
+        if isinstance(models.get(task), dict) and models[task].get("source"):
+            by_source.setdefault(models[task]["source"], []).append(task)
+    return loc.t("model_sources", sources="; ".join(
+        f"{', '.join(tasks)}: {loc.t('shipped_models') if source == 'shipped' else source}"
+        for source, tasks in by_source.items())) if by_source else ""
 
 
 def _section(anchor: str, title: str, body: str) -> Html:

@@ -45,6 +45,7 @@ WORDS = {
         "items_line": "{n} pieces of feedback: {surveys} survey answers, {tickets} support tickets, "
                       "{comments} comments without a survey",
         "generated": "Generated {at} by feedback_mining {version}",
+        "model_sources": "Models: {sources}", "shipped_models": "shipped",
         "nav": "Contents",
         # headline
         "h_headline": "This week at a glance",
@@ -186,6 +187,7 @@ WORDS = {
         "items_line": "{n} отзывов: {surveys} ответов на опросы, {tickets} обращений в поддержку, "
                       "{comments} комментариев без опроса",
         "generated": "Создан {at}, feedback_mining {version}",
+        "model_sources": "Модели: {sources}", "shipped_models": "поставляемые",
         "nav": "Содержание",
         "h_headline": "Неделя в цифрах",
         "kpi_ces": "Индекс усилий клиента (CES)", "kpi_ces_note": "среднее по шкале {low}–{high}; легко: {easy}",
