@@ -286,7 +286,8 @@ def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
                      "seed": config.seed, "chunk_size": config.chunk_size,
                      "ces_scale": vars(config.ces_scale), "csat_scale": vars(config.csat_scale),
                      "repeat_contacts": config.repeat_contacts, "waiting_hours": config.waiting_hours,
-                     "by": config.by},
+                     "by": config.by, "date_format": config.date_format, "trust_scales": config.trust_scales,
+                     "scales_stated": sorted(k for k in ("ces_scale", "csat_scale") if k in config.stated)},
         "timings_s": timer.seconds,
     }
 

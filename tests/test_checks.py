@@ -2,8 +2,10 @@
 message naming the file, the column and the fix) or warn loudly (stderr, run.json, report.html, summary.md)."""
 
 import json
+import pathlib
 import re
 import shutil
+import tomllib
 
 import duckdb
 import numpy as np
@@ -12,6 +14,7 @@ import pytest
 
 from feedback_mining import pipeline
 from feedback_mining.cli import main
+from feedback_mining.config import config_from_dict
 from feedback_mining.example import write_example
 
 
@@ -47,7 +50,7 @@ def answers(frame, column, convert):
 
 def run_json(args):
     out = args[args.index("--out") + 1]
-    return json.loads((pd.io.common.Path(out) / "run.json").read_text(encoding="utf-8"))
+    return json.loads((pathlib.Path(out) / "run.json").read_text(encoding="utf-8"))
 
 
 # ---------------------------------------------------------------- 1. scales
@@ -112,7 +115,7 @@ def test_a_reversed_scale_stops_and_a_confirmed_one_warns_everywhere(tmp_path, e
     assert "looks reversed" in error and "--ces-scale 1-7,lower-is-easier" in error
     assert main(["run", *args, "--quiet", "--ces-scale", "1-7"]) == 0  # confirmed: the run goes on, loudly
     assert "warning: column 'ces'" in capsys.readouterr().err
-    out = pd.io.common.Path(args[args.index("--out") + 1])
+    out = pathlib.Path(args[args.index("--out") + 1])
     warnings = run_json(args)["warnings"]
     assert [w["check"] for w in warnings] == ["scale_direction"]
     assert "looks reversed" in (out / "summary.md").read_text(encoding="utf-8")
@@ -315,3 +318,10 @@ def test_enrich_reports_progress_and_completion(tmp_path, example_week, capsys):
     assert main(["enrich", str(path), "--out", str(tmp_path / "e.csv"), "--quiet"]) == 0
     assert capsys.readouterr().err == ""
     shutil.rmtree(tmp_path / "w", ignore_errors=True)
+
+
+def test_the_readme_config_example_passes_the_schema():
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"### Config.*?```toml\n(.*?)```", readme, re.DOTALL).group(1)
+    config = config_from_dict(tomllib.loads(block))
+    assert config.sheet == {"surveys": "Data"} and config.week == "2026-W47" and "ces_scale" in config.stated
