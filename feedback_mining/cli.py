@@ -24,6 +24,7 @@ EPILOG = """examples:
   feedback-mining run --example --out out/
   feedback-mining run --surveys surveys.csv --comments comments.csv --tickets tickets.xlsx --out out/
   feedback-mining run --config weekly.toml
+  feedback-mining run --config weekly.toml --corrections reviewed/2026-W47.csv   # a reviewed review.csv
   feedback-mining enrich comments.csv --out comments_enriched.csv --text-col text
   feedback-mining history --history feedback_mining_history.duckdb
   feedback-mining train --task sentiment --data labelled.csv --out my_models/ --tune
@@ -31,7 +32,7 @@ EPILOG = """examples:
 
 outputs of run (in --out): touchpoints.csv (ranked), pain_points.csv (drill-down), items.parquet,
 rejects.csv (every row not used and every field emptied, with the reason), report.html, summary.md,
-touchpoints.xlsx, run.json;
+touchpoints.xlsx, run.json, review.csv (the texts that most need a person; correct it, then --corrections);
 with --by COLUMN also touchpoints_by_COLUMN.csv. Each run stores its week in the --history file.
 exit codes: 0 done, 1 failed, 2 bad usage or unusable input."""
 
@@ -145,6 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("--report-lang", dest="report_lang", choices=["en", "ru"],
                          help="language of report.html, summary.md and touchpoints.xlsx (default: en)")
     options.add_argument("--quiet", action="store_const", const=True, help="print nothing but errors and warnings")
+    loop = run.add_argument_group(
+        "review and corrections", "Each run writes review.csv, the texts that most need a person, in the labelled-file "
+                                  "format with the model's guesses filled in; correct it and pass it back with "
+                                  "--corrections.")
+    loop.add_argument("--review-size", dest="review_size", type=int, metavar="N",
+                      help="texts in review.csv (default: 200; 0 writes only the header)")
+    loop.add_argument("--corrections", action="append", type=Path, metavar="FILE",
+                      help="a reviewed review.csv (or touchpoints.xlsx, or any labelled file): items with the same "
+                           "redacted text take its labels; repeat for several files, later ones win")
 
     enrich = commands.add_parser("enrich", help="the text stages alone on any table",
                                  description="Add clean_text, language, lemmas, sentiment, pain points and an effort "

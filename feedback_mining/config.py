@@ -77,6 +77,8 @@ class Config:
     history: Path | None = None  # None: $FEEDBACK_MINING_HISTORY, else feedback_mining_history.duckdb in the cwd
     store_history: bool = True
     report_lang: str = "en"  # one of REPORT_LANGUAGES
+    review_size: int = 200  # texts in review.csv, the week's review queue (review.py)
+    corrections: list[Path] = field(default_factory=list)  # reviewed files applied to every run (corrections.py)
     quiet: bool = False
     stated: frozenset = frozenset()  # the settings the user gave (config file or flag), e.g. a confirmed ces_scale
 
@@ -173,6 +175,15 @@ def _path(value):
     return Path(_text(value))
 
 
+def _paths(value):
+    """One path or a list of paths (`corrections = ["a.csv", "b.xlsx"]`)."""
+    if isinstance(value, (str, Path)):
+        return [_path(value)]
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{value!r} is not a path or a list of paths (write \"file.csv\" or [\"a.csv\", \"b.csv\"])")
+    return [_path(v) for v in value]
+
+
 def _choice(options):
     def check(value):
         if value not in options:
@@ -244,8 +255,10 @@ SETTINGS = {
     "ces_scale": _scale_table, "csat_scale": _scale_table, "trust_scales": _boolean,
     "date_format": _date_format, "sheet": _sheet,
     "by": _text, "store_history": _boolean, "report_lang": _choice(REPORT_LANGUAGES), "quiet": _boolean,
+    "review_size": _number(0, integer=True), "corrections": _paths,
 }
 PATHS = {"surveys", "comments", "tickets", "out", "taxonomy", "sentiment_lexicon", "history", "models"}
+PATH_LISTS = {"corrections"}  # lists of paths, each relative to the config file like PATHS
 assert set(SETTINGS) == {f.name for f in dataclasses.fields(Config)} - {"stated"}
 
 
@@ -267,6 +280,8 @@ def checked(values: dict, origin: str, base: Path | None = None) -> dict:
             raise UsageError(f"{origin}: {key}: {e}") from None
         if key in PATHS and base is not None and not Path(value).is_absolute():
             value = base / value
+        if key in PATH_LISTS and base is not None:
+            value = [p if p.is_absolute() else base / p for p in value]
         out[key] = value
     return out
 
