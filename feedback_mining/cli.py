@@ -192,12 +192,14 @@ def config_from_args(args) -> Config:
 
 
 def command_run(args) -> int:
+    from feedback_mining.corrections import check_not_overwritten
     from feedback_mining.pipeline import run_job
     from feedback_mining.report import write_outputs
 
     config = config_from_args(args)
     if args.example:
         config = example_config(config)
+    check_not_overwritten(config.corrections, config.out)
     say = (lambda *a: None) if config.quiet else (lambda *a: print(*a, file=sys.stderr))
     start = time.perf_counter()
     say(f"reading {', '.join(f'{k}={v}' for k, v in config.inputs().items()) or 'nothing'}")

@@ -25,6 +25,7 @@ from feedback_mining.checks import check_by, check_usable, direction_problems, w
 from feedback_mining.classify import LexiconClassifier, ModelClassifier, classify, load_classifier
 from feedback_mining.clean import MAX_CHARS, clean, count_redactions
 from feedback_mining.config import SOURCES, Config
+from feedback_mining.corrections import apply_corrections, load_corrections
 from feedback_mining.errors import UsageError
 from feedback_mining.join import add_effort, add_ticket_evidence, attach_texts, build_items, empty_frame
 from feedback_mining.language import detect
@@ -192,6 +193,7 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
         + ", ".join(f"{k} {s.rows_read:,}" for k, s in sources.items()) + f") in {timer.seconds['read']:.1f} s")
     with timer.stage("models"):
         classifier = load_classifier(config.models, config.taxonomy, config.sentiment_lexicon)
+        corrections = load_corrections(config.corrections, classifier.ids)
     with timer.stage("text"):
         keep = ["source", "key", "clean_text", "language", "duplicate", "sentiment", "sentiment_confidence",
                 "sentiment_low_confidence", "pain_point_evidence", "effort_estimate",
@@ -210,9 +212,11 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
         texts = texts.merge(links, on=["source", "key"], how="left")
         items = (attach_texts(items, texts, classifier.ids)
                  .pipe(add_ticket_evidence, classifier.ids, config).pipe(add_effort, config))
+        items, corrected = apply_corrections(items, corrections, classifier.ids)  # before ranking: it uses them
         check_segment_column(items, config.by)
         warnings += direction_problems(items, config)
-    say(f"joined into {len(items):,} items in {timer.seconds['join']:.1f} s")
+    say(f"joined into {len(items):,} items in {timer.seconds['join']:.1f} s"
+        + (f"; {corrected['items']:,} took a reviewer's correction" if corrections.files else ""))
     with timer.stage("rank"):
         ids = classifier.ids
         parts = sum((partials(chunk, ids, config) for chunk in chunks(items, config.chunk_size)),
@@ -228,6 +232,7 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
     result = RunResult(items, parts, rejects, classifier.ids, segments=segments, by=config.by)
     result.manifest = manifest(config, sources, texts, links, items, classifier, timer)
     result.manifest["week"] = week
+    result.manifest["corrections"] = corrected
     result.manifest["texts"]["warnings"] = text_notes
     result.manifest["warnings"] = [w.as_dict() for w in warnings]
     return result

@@ -38,6 +38,7 @@ from feedback_mining.report.markdown import render_markdown
 from feedback_mining.report.model import Report
 from feedback_mining.report.trend import Trend, load_trend
 from feedback_mining.report.xlsx import write_xlsx
+from feedback_mining.review import CSV_OPTIONS, review_csv, review_table
 from feedback_mining.scores import ACSI_NOTE, MEDIAN_NOTE
 
 __all__ = ["ITEM_COLUMNS", "Report", "build_report", "item_table", "render_html", "render_page", "render_summary",
@@ -63,11 +64,12 @@ def build_report(result, previous: pd.DataFrame | None = None, config: Config | 
         items=result.items, manifest=result.manifest, scores=overall_scores(result.parts),
         impact=overall_impact(result.parts), trend=trend,
         locale=Locale(config.report_lang, pain_point_labels(config.taxonomy, config.report_lang)),
-        by_segment=rank_segments(result.segments, by) if by else None, by=by)
+        by_segment=rank_segments(result.segments, by) if by else None, by=by,
+        review=review_table(result.items, config))
 
 
 OUTPUT_NAMES = ("touchpoints.csv", "pain_points.csv", "items.parquet", "rejects.csv", "report.html", "summary.md",
-                "touchpoints.xlsx", "run.json")
+                "touchpoints.xlsx", "run.json", "review.csv")
 BY_OUTPUT = re.compile(r"touchpoints_by_[\w-]+\.csv")  # touchpoints_by_COLUMN.csv, with --by COLUMN
 
 
@@ -119,6 +121,7 @@ def write_outputs(result, out: Path, previous: pd.DataFrame | None = None, confi
         (tmp / "report.html").write_text(render_page(report), encoding="utf-8")
         (tmp / "summary.md").write_text(render_summary(report), encoding="utf-8")
         write_xlsx(report, tmp / "touchpoints.xlsx")
+        review_csv(report.review).to_csv(tmp / "review.csv", **CSV_OPTIONS)
         written = sorted([p.name for p in tmp.iterdir()] + ["run.json"])
         notes = {"intervals": INTERVAL_NOTE, "change_significant": SIGNIFICANCE_NOTE, "driver_weight": METHOD_NOTE,
                  "acsi": ACSI_NOTE, "median_resolution_hours": MEDIAN_NOTE}

@@ -12,7 +12,7 @@ from feedback_mining.scores import ACSI_COLUMNS
 
 ITEM_COLUMNS = ["item_id", "source", "response_id", "ticket_id", "customer_id", "touchpoint", "date", "language",
                 "clean_text", "duplicate", "sentiment", "sentiment_confidence", "sentiment_low_confidence", "pain_points", "pain_point_scores",
-                "pain_point_evidence", "effort", "effort_source", "effort_estimate", "ces", "csat", "nps",
+                "pain_point_evidence", "label_source", "effort", "effort_source", "effort_estimate", "ces", "csat", "nps",
                 "happiness", *ACSI_COLUMNS, "contacts", "transfers", "reopened", "resolution_hours"]
 SAFE_NAME = r"[^\w-]"  # characters replaced by _ in a file name made from a column name
 

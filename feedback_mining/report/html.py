@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+from pathlib import Path
 
 import pandas as pd
 
@@ -411,6 +412,10 @@ def methods(r: Report) -> Html:
     items = [tx(loc, "m_effort", formula=formula), tx(loc, "m_share", target=loc.effort(st.get("target", 0))),
              tx(loc, "m_range", n_boot=st.get("n_boot", "")), tx(loc, "m_high"), tx(loc, "m_scores"),
              tx(loc, "m_pains", taxonomy=taxonomy), tx(loc, "m_impact"), tx(loc, "m_driver"), tx(loc, "m_privacy")]
+    corrected = m.get("corrections") or {}
+    if corrected.get("files"):
+        items.append(tx(loc, "m_corrections", n=loc.count(corrected.get("items", 0)),
+                        files=", ".join(Path(f).name for f in corrected["files"])))
     generated = loc.t("generated", at=str(m.get("created_at", ""))[:16].replace("T", " "), version=m.get("version", ""))
     sources = models_note(loc, m.get("models", {}))
     body = join([Html("<ul>"), join(Html(f"<li>{i}</li>") for i in items), Html("</ul>"),

@@ -163,6 +163,9 @@ WORDS = {
                     "often occur together.",
         "m_privacy": "Customer texts are shown cleaned and redacted: e-mail addresses, phone numbers, card numbers, "
                      "IBANs and links are replaced by placeholders such as &lt;PHONE&gt;.",
+        "m_corrections": "<b>Corrections</b>: {n} items took a reviewer's correction (reviewed files: {files}); "
+                         "their sentiment and pain points, and their effort unless it comes from a CES answer, "
+                         "are the reviewer's.",
         "formula_easier": "({high} − CES) / {span} × 100 on the {low}–{high} scale where {high} is easiest",
         "formula_harder": "(CES − {low}) / {span} × 100 on the {low}–{high} scale where {low} is easiest",
         "pp": "pp", "not_available": "not available",
@@ -298,6 +301,8 @@ WORDS = {
                     "делят объяснённую дисперсию (R²) между проблемами, которые часто встречаются вместе.",
         "m_privacy": "Тексты клиентов показаны очищенными: адреса эл. почты, телефоны, номера карт, IBAN и ссылки "
                      "заменены метками вида &lt;PHONE&gt;.",
+        "m_corrections": "<b>Правки</b>: отзывов с правкой рецензента — {n} (проверенные файлы: {files}); их "
+                         "тональность и проблемы, а также усилия, если они не из ответа CES, заданы рецензентом.",
         "formula_easier": "({high} − CES) / {span} × 100 по шкале {low}–{high}, где {high} — легче всего",
         "formula_harder": "(CES − {low}) / {span} × 100 по шкале {low}–{high}, где {low} — легче всего",
         "pp": "п.\u202fп.", "not_available": "нет данных",

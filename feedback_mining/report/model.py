@@ -34,6 +34,7 @@ class Report:
     by_segment: pd.DataFrame | None = None
     by: str | None = None
     top_n: int = 3  # touchpoints with a card
+    review: pd.DataFrame | None = None  # review.review_queue: review.csv and the `review` sheet
 
     @property
     def week(self) -> str:

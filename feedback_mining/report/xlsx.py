@@ -1,8 +1,9 @@
 """`touchpoints.xlsx`: the report's tables for Excel, with bold frozen headers, number formats and filters.
 
 Headers are in the report's language; sheet names stay fixed (`touchpoints`, `pain_points`, `pain_points_overall`,
-`items_sample`, `about`) so that formulas and scripts can rely on them. Customer text is written as text, never
-as a formula (a comment starting with `=` stays a comment).
+`items_sample`, `review`, `about`) so that formulas and scripts can rely on them. Customer text is written as text,
+never as a formula (a comment starting with `=` stays a comment). The `review` sheet is review.csv under its own
+column names, so the workbook (or the sheet saved alone) goes back as a `--corrections` file.
 """
 
 from __future__ import annotations
@@ -124,6 +125,17 @@ def sample_columns(r: Report) -> list[Column]:
             Column(loc.t("col_id"), s["item_id"].tolist(), None, 18)]
 
 
+REVIEW_WIDTHS = {"text": TEXT_WIDTH, "reason": 60, "pain_points": 30, "model_pain_points": 30, "item_id": 18}
+REVIEW_FORMATS = {"effort": DECIMAL2, "model_effort": DECIMAL2, "score": DECIMAL2, "sentiment_confidence": DECIMAL2,
+                  "effort_share": "0.00%", "n_items": INTEGER}
+
+
+def review_columns(r: Report) -> list[Column]:
+    """The review queue (review.csv) as a sheet, headed by its column names, not translated."""
+    return [Column(name, _values(r.review[name]), REVIEW_FORMATS.get(name), REVIEW_WIDTHS.get(name, 12))
+            for name in r.review.columns]
+
+
 # ---------------------------------------------------------------- the workbook
 
 
@@ -137,6 +149,8 @@ def build_workbook(r: Report):
               "pain_points_overall": overall_columns(r), "items_sample": sample_columns(r)}
     if r.by_segment is not None and len(r.by_segment):
         sheets[re.sub(r"[\[\]:*?/\\]", "_", f"by_{r.by}")[:31]] = touchpoint_columns(r, r.by_segment)  # Excel's rules
+    if r.review is not None:
+        sheets["review"] = review_columns(r)
     for name, columns in sheets.items():
         write_sheet(book.create_sheet(name), columns)
     about = book.create_sheet("about")
