@@ -9,8 +9,9 @@ One row per distinct redacted text (`text_key`: lower-cased, whitespace collapse
     impact = the text's contributed effort (sum over the items carrying it of max(effort - target, 0))
              divided by the largest of the week's texts (its share of all contributed effort: `effort_share`)
 
-and picked in three rounds, each in score order: (1) the best text of each (touchpoint, language) cell until
-every touchpoint and every language with text is in; (2) the best text of every other cell; (3) the rest.
+and picked in three rounds: (1) coverage: the best text of the (touchpoint, language) cell that adds the most
+touchpoints and languages not yet in (ties: the higher score), until every touchpoint and every language with text
+is in; (2) the best text of every other cell, by score; (3) the rest, by score.
 The first `size` rows make the queue, in that order, each with its `reason`. The model's guesses fill the label
 columns (`label`, `pain_points`, `effort`; an item's effort is its CES answer's when it has one) and are kept in
 `model_label`, `model_pain_points`, `model_effort`, so `corrections` can tell a corrected row from an untouched one.
@@ -81,11 +82,15 @@ def coverage_order(texts: pd.DataFrame) -> tuple[list, dict]:
     """The keys of `texts` in queue order (see the module docstring) and, for the coverage picks, what they cover."""
     ranked = texts.sort_values(["score", "n_items"], ascending=False, kind="stable")
     firsts = ranked[~ranked.duplicated(["touchpoint", "language"])]
+    cells = list(zip(firsts.index, firsts["touchpoint"], firsts["language"]))
     touchpoints, languages, covers = set(), set(), {}
-    for key, touchpoint, language in zip(firsts.index, firsts["touchpoint"], firsts["language"]):
-        if touchpoint not in touchpoints or language not in languages:
-            covers[key] = f"covers touchpoint {touchpoint} and language {language}"
-            touchpoints.add(touchpoint), languages.add(language)
+    while cells:  # greedy set cover over a few dozen cells
+        gains = [(t not in touchpoints) + (lang not in languages) for _, t, lang in cells]
+        if max(gains) == 0:
+            break
+        key, touchpoint, language = cells.pop(gains.index(max(gains)))
+        covers[key] = f"covers touchpoint {touchpoint} and language {language}"
+        touchpoints.add(touchpoint), languages.add(language)
     for key, touchpoint, language in zip(firsts.index, firsts["touchpoint"], firsts["language"]):
         covers.setdefault(key, f"covers {touchpoint} x {language}")
     return list(covers) + [k for k in ranked.index if k not in covers], covers

@@ -10,7 +10,7 @@ from feedback_mining.config import load_config
 from feedback_mining.errors import UsageError
 
 OUTPUTS = {"touchpoints.csv", "pain_points.csv", "items.parquet", "rejects.csv", "report.html", "summary.md",
-           "touchpoints.xlsx", "run.json"}
+           "touchpoints.xlsx", "run.json", "review.csv"}
 
 
 @pytest.fixture(scope="module")

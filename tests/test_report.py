@@ -32,7 +32,7 @@ from tests.report_data import (
     written_reports,
 )
 
-SHEETS = ["touchpoints", "pain_points", "pain_points_overall", "items_sample", "about"]
+SHEETS = ["touchpoints", "pain_points", "pain_points_overall", "items_sample", "review", "about"]
 
 
 @pytest.fixture(scope="module")
@@ -317,6 +317,9 @@ def test_workbook_structure(outputs):
     texts = [c.value for c in sample[1]]
     assert "Text (personal data removed)" in texts and sample.max_row > 50
     assert not any(c.data_type == "f" for row in sample.iter_rows() for c in row)
+    review = book["review"]
+    assert [c.value for c in review[1]][:5] == ["text", "language", "label", "pain_points", "effort"]
+    assert review.max_row > 50 and not any(c.data_type == "f" for row in review.iter_rows() for c in row)
     ru = openpyxl.load_workbook(outputs["ru"]["touchpoints.xlsx"])
     assert ru.sheetnames == SHEETS and "Доля клиентских усилий" in [c.value for c in ru["touchpoints"][1]]
 
