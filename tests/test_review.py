@@ -225,3 +225,18 @@ def test_the_cli_takes_several_corrections_and_refuses_to_overwrite_one(tmp_path
     args = build_parser().parse_args(["run", "--corrections", "a.csv", "--corrections", "b.csv", "--review-size", "9"])
     config = config_from_args(args)
     assert [p.name for p in config.corrections] == ["a.csv", "b.csv"] and config.review_size == 9
+
+
+def test_the_review_sheet_of_touchpoints_xlsx_goes_back_as_corrections(week_one):
+    import openpyxl
+
+    path = week_one.parent / "touchpoints.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book["review"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in range(2, sheet.max_row + 1) if str(sheet.cell(r, 1).value).startswith("App"))
+    sheet.cell(row, header.index("label") + 1).value = "positive"
+    book.save(path)
+    table = corrections_of(path).table
+    assert table["label"].tolist() == ["positive"] and table.index.tolist() == ["app crashes with an error"]
+    assert table["effort"].iloc[0] == pytest.approx(0.45, abs=0.01)
