@@ -45,7 +45,7 @@ def test_outputs_are_written_and_consistent(week, config, tmp_path):
     assert_reconciles(result)
     written = write_outputs(result, tmp_path / "out")
     assert set(written) == {"touchpoints.csv", "pain_points.csv", "items.parquet", "rejects.csv", "report.html",
-                            "summary.md", "touchpoints.xlsx", "run.json"}
+                            "summary.md", "touchpoints.xlsx", "run.json", "review.csv"}
     touchpoints = pd.read_csv(written["touchpoints.csv"])
     assert touchpoints["contributed_effort"].is_monotonic_decreasing
     assert touchpoints["share"].sum() == pytest.approx(1.0)
