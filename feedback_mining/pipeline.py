@@ -216,7 +216,8 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
         check_segment_column(items, config.by)
         warnings += direction_problems(items, config)
     say(f"joined into {len(items):,} items in {timer.seconds['join']:.1f} s"
-        + (f"; {corrected['items']:,} took a reviewer's correction" if corrections.files else ""))
+        + (f"; {corrected['items']:,} took a reviewer's correction" if corrections.files else "")
+        + (f" ({corrected['effort_kept_ces']:,} kept their CES answer's effort)" if corrected["effort_kept_ces"] else ""))
     with timer.stage("rank"):
         ids = classifier.ids
         parts = sum((partials(chunk, ids, config) for chunk in chunks(items, config.chunk_size)),
