@@ -5,7 +5,8 @@ probabilities: each of the user's rows is predicted by a model fitted on the bas
 other rows (`FOLDS` folds over the user's rows, with the weights and parameters of the trained model; the word
 part of the sentiment model, the pain-point model with `multi_label=True`). Effort is a number, not a class, and
 is not checked. The file has the labelled-file columns as the user's file gives them (`COLUMNS`) and a `reason`,
-the format of the weekly run's `review.csv`, so both go through the same review.
+the format of the weekly run's `review.csv`, so both go through the same review; the surest first (lowest
+probability of the given label).
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ def find_issues(training, models: dict, users: list[str], say=None) -> tuple[pd.
         proba, classes = out_of_fold(task, data, mine, models[task])
         rows = data.frame.loc[mine, ["_file", "_row"]].reset_index(drop=True)
         checked |= set(map(tuple, rows.to_numpy()))
-        found.append(rows.assign(reason=_reasons(task, data.y, mine, proba, classes)).dropna(subset=["reason"]))
+        reasons, quality = _reasons(task, data.y, mine, proba, classes)
+        found.append(rows.assign(reason=reasons, _quality=quality).dropna(subset=["reason"]))
     if not found:
         return pd.DataFrame(columns=[*COLUMNS, "reason"]), len(checked)
-    flagged = pd.concat(found, ignore_index=True).groupby(["_file", "_row"], sort=False)["reason"].agg("; ".join)
+    flagged = (pd.concat(found, ignore_index=True).sort_values("_quality", kind="stable")  # the surest first
+               .groupby(["_file", "_row"], sort=False)["reason"].agg("; ".join))
     return _as_given(flagged.reset_index()), len(checked)
 
 
@@ -85,19 +88,22 @@ def _fold(task, data, others, train_rows, test_rows, model):
     return fold.predict_proba_features(model.features_.transform(X_test), X_test), list(fold.classes_)
 
 
-def _reasons(task: str, y, mine: np.ndarray, proba: np.ndarray, classes: list) -> list:
-    """Per user row, `likely label error: given X, model says Y (p=0.91)` when cleanlab flags it, else None."""
+def _reasons(task: str, y, mine: np.ndarray, proba: np.ndarray, classes: list) -> tuple[list, np.ndarray]:
+    """Per user row, `likely label error: given X, model says Y (p=0.91)` when cleanlab flags it, else None; and
+    the probability the model gives the given label (the least of them for pain points): low is surest."""
     from cleanlab.filter import find_label_issues
 
     if task == "sentiment":
         given = np.asarray(y[mine], dtype=object)
         index = {c: i for i, c in enumerate(classes)}
-        flags = find_label_issues(np.array([index[g] for g in given]), proba)
+        codes = np.array([index[g] for g in given])
+        flags = find_label_issues(codes, proba)
         return [f"likely label error: given {g}, model says {classes[int(p.argmax())]} (p={p.max():.2f})" if f
-                else None for g, p, f in zip(given, proba, flags)]
+                else None for g, p, f in zip(given, proba, flags)], proba[np.arange(len(codes)), codes]
     truth = y[mine].reset_index(drop=True).reindex(columns=classes, fill_value=0).to_numpy()
     flags = find_label_issues([list(np.flatnonzero(t)) for t in truth], proba, multi_label=True)
-    return [_multi_reason(t, p, classes) if f else None for t, p, f in zip(truth, proba, flags)]
+    agreeing = np.where(truth.astype(bool), proba, 1 - proba).min(axis=1)
+    return [_multi_reason(t, p, classes) if f else None for t, p, f in zip(truth, proba, flags)], agreeing
 
 
 def _multi_reason(truth: np.ndarray, proba: np.ndarray, classes: list) -> str:
