@@ -45,7 +45,7 @@ def retrained(tmp_path_factory):
     """A small base trained on our Russian and English texts, then retrained on 100 corrections."""
     root = tmp_path_factory.mktemp("retrain")
     base_rows = pd.concat([pd.read_csv(TRAINING / f"feedback_{lang}.csv", keep_default_na=False, dtype=str)
-                           .sample(700, random_state=1) for lang in ("ru", "en")], ignore_index=True)
+                           .sample(450, random_state=1) for lang in ("ru", "en")], ignore_index=True)
     base_rows.to_csv(root / "ours.csv", index=False)
     user = corrections()
     user.drop(columns="truth").to_csv(root / "corrections.csv", index=False)
