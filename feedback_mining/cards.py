@@ -97,6 +97,8 @@ def render_card(card: dict) -> str:
              (f"- split: {card['held_out']['rule']}; {card['held_out']['training_rows']} training rows, "
               f"{card['held_out']['held_out_rows']} held out, {card['held_out'].get('validation_rows', 0)} "
               "validation only"), ""]
+    if card.get("retrain"):
+        lines += _retrain(task, card["retrain"])
     unseen = _unseen_rows(task, metrics)
     if unseen:
         lines += ["## On real text it never saw", "",
@@ -153,6 +155,36 @@ def render_card(card: dict) -> str:
         lines += ["", "## Attribution", *[f"- {a}" for a in card["attribution"]]]
     lines += ["", "## Limits", *limits(card)]
     return "\n".join(lines) + "\n"
+
+
+RETRAIN_METRICS = {"sentiment": (("macro_f1", "macro-F1"), ("accuracy", "accuracy")),
+                   "pain_points": (("macro_f1", "macro-F1"), ("micro_f1", "micro-F1")),
+                   "effort": (("mae", "MAE"), ("macro_f1", "bin macro-F1"))}
+
+
+def _retrain(task: str, r: dict) -> list[str]:
+    """The retraining on a user's corrections: both data sources, the weighting, the base against the new model."""
+    base, shown = r["base"], RETRAIN_METRICS[task]
+    rows = [[name, ba["after"]["n"], *(v for key, _ in shown for v in (ba["before"].get(key), ba["after"].get(key)))]
+            for name, ba in r["before_after"].items()]
+    lines = ["## Retrained on the user's corrections", "",
+             (f"- base: `{base['dir']}` ({', '.join(f'{t} `{v}`' for t, v in base['models'].items())}), retrained on "
+              "its own training data (sources below) plus the user's labels: "
+              + ", ".join(f"`{u}`" for u in r["user_sources"])
+              + f" ({r['user_rows']['training']} training rows, {r['user_rows']['held_out']} held out)"),
+             (f"- weighting: {r['user_weight']['rule']}; here the user's rows carry "
+              f"{r['user_weight']['carried']:.0%} of the training weight"),
+             f"- parameters: {r['params']}" + (" (the base's)" if isinstance(r["params"], dict) else "")]
+    if base.get("missing"):
+        lines.append("- **base sources missing** (trained without them): "
+                     + "; ".join(f"`{m['source']}` ({m['path']})" for m in base["missing"]))
+    if base.get("changed"):
+        lines.append("- base files changed since the base was trained: "
+                     + "; ".join(f"`{c['source']}` ({c['path']})" for c in base["changed"]))
+    lines += ["", "Base model before, retrained model after, on rows neither was trained on:", "",
+              *_table(rows, ["rows", "n", *(f"{label} {when}" for _, label in shown for when in ("before", "after"))]),
+              ""]
+    return lines
 
 
 def _own(card: dict) -> str | None:

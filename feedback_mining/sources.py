@@ -16,6 +16,7 @@ A source is one or more files with a name. `--data FILE` makes one source per fi
     path = "../shared/data/en_cfpb_complaints/data.csv"
     pain_point_mapping = "cfpb_mapping.toml"   # pain points from an issue column, by a reviewed mapping
     weight = 0.3                          # a row counts 0.3 of one of ours
+    # share = 0.3                         # or: its rows carry (at least) 30% of the task's training weight
     [[source]]
     name = "ru_opensentimentcorpus"
     path = "../shared/data/ru_opensentimentcorpus/data.csv"
@@ -41,7 +42,7 @@ from feedback_mining.labelled import TASK_COLUMNS, check_rows
 
 DROPPED_LABELS = {"mixed": "drop", "ambiguous": "drop"}  # labels that are neither of ours: the rows are left out
 SOURCE_KEYS = ("name", "path", "paths", "tasks", "language", "text", "labels", "train_labels", "sentiment_part",
-               "pain_point_mapping", "weight", "validation", "own")
+               "pain_point_mapping", "weight", "share", "validation", "own")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Source:
     sentiment_part: str = "all"  # or "evidence"
     pain_point_mapping: Path | None = None
     weight: float = 1.0
+    share: float | None = None  # its rows carry at least this share of the task's training weight (a user's labels)
     validation: bool = False
     own: bool = False  # our own texts: held out by hash, not left out whole in the cross-domain check
 
@@ -103,6 +105,9 @@ def _source(entry: dict, root: Path, here: Path, where: str) -> Source:
         raise UsageError(f"{where}: tasks {sorted(set(tasks) - set(TASK_COLUMNS))} are not of {list(TASK_COLUMNS)}")
     if entry.get("sentiment_part", "all") not in ("all", "evidence"):
         raise UsageError(f"{where}: sentiment_part is 'all' or 'evidence', not {entry['sentiment_part']!r}")
+    share = entry.get("share")
+    if share is not None and not (isinstance(share, (int, float)) and 0 < share < 1):
+        raise UsageError(f"{where}: share is a fraction of the training weight between 0 and 1, not {share!r}")
     mapping = entry.get("pain_point_mapping")
     return Source(name=str(entry["name"]), paths=tuple(root / p for p in paths),
                   tasks=tuple(tasks) if tasks is not None else None, language=entry.get("language"),
@@ -110,6 +115,7 @@ def _source(entry: dict, root: Path, here: Path, where: str) -> Source:
                   train_labels=tuple(entry["train_labels"]) if "train_labels" in entry else None,
                   sentiment_part=entry.get("sentiment_part", "all"),
                   pain_point_mapping=here / mapping if mapping else None, weight=float(entry.get("weight", 1.0)),
+                  share=None if share is None else float(share),
                   validation=bool(entry.get("validation", False)), own=bool(entry.get("own", False)))
 
 
@@ -161,3 +167,27 @@ def _standard(frame: pd.DataFrame, source: Source, task: str, path: Path, pain_p
         out = out.assign(label=values)[values != "drop"]
     check_rows(out, task, path, pain_point_ids)
     return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- a source as a card records it
+
+
+def source_spec(source: Source) -> dict:
+    """The source as plain values (absolute paths), so a card can re-assemble the training data (`train --base`)."""
+    return {"name": source.name, "paths": [str(Path(p).resolve()) for p in source.paths],
+            "tasks": None if source.tasks is None else list(source.tasks), "language": source.language,
+            "text": source.text, "labels": dict(source.labels),
+            "train_labels": None if source.train_labels is None else list(source.train_labels),
+            "sentiment_part": source.sentiment_part,
+            "pain_point_mapping": None if source.pain_point_mapping is None else str(
+                Path(source.pain_point_mapping).resolve()),
+            "weight": source.weight, "share": source.share, "validation": source.validation, "own": source.own}
+
+
+def from_spec(spec: dict) -> Source:
+    """The source a card's `source_specs` entry describes."""
+    tuples = {k: tuple(spec[k]) for k in ("tasks", "train_labels") if spec.get(k) is not None}
+    mapping = spec.get("pain_point_mapping")
+    return Source(**{**{k: v for k, v in spec.items() if k in Source.__dataclass_fields__}, **tuples,
+                     "paths": tuple(Path(p) for p in spec["paths"]),
+                     "pain_point_mapping": Path(mapping) if mapping else None})

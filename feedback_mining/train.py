@@ -32,7 +32,7 @@ from feedback_mining.evaluation import Baseline, effort_by_sentiment, evaluate, 
 from feedback_mining.mappings import describe as describe_mapping
 from feedback_mining.models import MODEL_CLASSES, PAIN_POINT_IDS, SENTIMENT_LABELS, TextFeatures
 from feedback_mining.registry import library_versions, load_model, save_model, shipped_dir
-from feedback_mining.sources import Source, load_recipe, sources_from_files
+from feedback_mining.sources import Source, load_recipe, source_spec, sources_from_files
 from feedback_mining.training_data import PreparedTexts, TaskData
 
 TASKS = ("sentiment", "pain_points", "effort")
@@ -53,6 +53,9 @@ ATTRIBUTIONS = {  # by source name, for model cards (../shared/data/README.md)
                           "data); issues mapped to pain points by models/training/cfpb_mapping.toml",
     "ru_opensentimentcorpus": "OpenSentimentCorpus: Poletaev & Paramonov (2022), CC BY-SA 3.0 (validation only)",
 }
+USER_WEIGHT_RULE = ("train --base: the user's rows, weighed among themselves as any source's (sentiment: each class "
+                    "alike), are scaled to carry the given share (--user-share, default 0.3) of the task's training "
+                    "weight; the base's rows keep the weights they have in the base's training")
 LEXICON_ATTRIBUTION = ("Valence lexicons (feedback_mining/resources/valence_*.tsv): Russian spread from our seed "
                        "words over navec embeddings (natasha, MIT); English from the VADER lexicon (Hutto & Gilbert "
                        "2014, MIT, Copyright (c) 2016 C.J. Hutto)")
@@ -183,6 +186,8 @@ def cross_domain(task: str, data: TaskData, params: dict, progress=None) -> dict
 
 
 def read_sources(args) -> list[Source]:
+    if getattr(args, "base", None) and getattr(args, "recipe", None):
+        raise UsageError("--base trains on the base's own sources plus your --data files; give no --recipe")
     if getattr(args, "recipe", None):
         if args.data:
             raise UsageError("give --data files or a --recipe, not both (a recipe lists its files)")
@@ -193,12 +198,13 @@ def read_sources(args) -> list[Source]:
 
 
 class Training:
-    """The rows of each task, read and prepared once."""
+    """The rows of each task, read and prepared once; `sources` one list for every task, or a list per task."""
 
-    def __init__(self, sources: list[Source], tasks, taxonomy: Taxonomy, lexicon: SentimentLexicon):
-        self.sources, self.ids = sources, known_pain_points(taxonomy)
+    def __init__(self, sources: list[Source] | dict, tasks, taxonomy: Taxonomy, lexicon: SentimentLexicon):
+        self.ids = known_pain_points(taxonomy)
+        self.sources = sources if isinstance(sources, dict) else {task: sources for task in tasks}
         prepared = PreparedTexts(taxonomy, lexicon)
-        self.tasks = {task: TaskData(task, sources, self.ids, prepared) for task in tasks}
+        self.tasks = {task: TaskData(task, self.sources[task], self.ids, prepared) for task in tasks}
 
 
 def shared_features(training: Training) -> TextFeatures:
@@ -208,16 +214,16 @@ def shared_features(training: Training) -> TextFeatures:
     return TextFeatures().fit(frame.reset_index(drop=True))
 
 
-def train_one(task, data: TaskData, args, shared, progress=None) -> dict:
-    """Fit, evaluate everywhere, and return what the card and the report need."""
-    model, tuning = fit_task(task, data, data.train, shared, args.tune, progress=progress)
+def train_one(task, data: TaskData, args, shared, progress=None, params: dict | None = None) -> dict:
+    """Fit, evaluate everywhere, and return what the card and the report need; `params` unless `--tune`."""
+    model, tuning = fit_task(task, data, data.train, shared, args.tune, params=params, progress=progress)
     result = {"model": model, "tuning": tuning, **evaluate_sources(task, model, data)}
     ours_train, ours_held = data.train & data.own, data.held_out & data.own
     if ours_held.any() and ours_train.any():
         baseline = Baseline(task).fit(*data.rows(ours_train))
         result["baseline_held_out"] = evaluate(task, baseline, *data.rows(ours_held))
     if getattr(args, "cross_domain", True):
-        result["cross_domain"] = cross_domain(task, data, tuning.get("best") or {}, progress)
+        result["cross_domain"] = cross_domain(task, data, tuning.get("best") or params or {}, progress)
     return result
 
 
@@ -239,7 +245,8 @@ def command_train(args) -> int:
     tasks = TASKS if args.task == "all" else (args.task,)
     taxonomy, lexicon = Taxonomy(args.taxonomy), SentimentLexicon(args.sentiment_lexicon)
     start = time.perf_counter()
-    training = Training(read_sources(args), tasks, taxonomy, lexicon)
+    sources, base, users = training_sources(args, tasks, say)
+    training = Training(sources, tasks, taxonomy, lexicon)
     for task, data in training.tasks.items():
         say(f"{task}: {len(data.frame):,} labelled rows from {len(data.sources)} source(s): {int(data.train.sum()):,} "
             f"training, {int(data.held_out.sum()):,} held out, {int(data.validation.sum()):,} validation only")
@@ -253,12 +260,17 @@ def command_train(args) -> int:
         real = [s.name for s in trained if not s.own] if len(trained) > 1 else []
         left_out = f", then once without each of {', '.join(real)}" if args.cross_domain and real else ""
         say(f"{task}: training{' with --tune' if args.tune else ''}{left_out}")
-        results[task] = train_one(task, training.tasks[task], args, shared, say)
+        params = base.params(task) if base else None
+        results[task] = train_one(task, training.tasks[task], args, shared, say, params)
         say(done_line(task, training.tasks[task], results[task], time.perf_counter() - t0))
+        if base:
+            results[task]["retrain"] = retrained(task, training.tasks[task], results[task], base, users, say)
     if "effort" in results and {"sentiment", "pain_points"} <= set(results):
         say("effort: estimated effort by sentiment on rows never trained on")
         results["effort"]["by_sentiment"] = effort_calibration(training, results, taxonomy, lexicon)
     report = {}
+    if base:
+        report["label_issues"] = write_label_issues(training, results, users, args.out, say)
     for task in tasks:
         r = results[task]
         card = model_card(task, r, training.tasks[task], command)
@@ -266,9 +278,60 @@ def command_train(args) -> int:
         say(f"{task}: saved {args.out / entry['file']} ({size(entry['size_bytes'])})")
         for line in training_lines(task, r):
             say("  " + line)
-        report[task] = {k: v for k, v in card["metrics"].items()} | {"artefact": entry}
-    print(json.dumps(report if len(tasks) > 1 else report[tasks[0]], indent=2, ensure_ascii=False))
+        report[task] = {k: v for k, v in card["metrics"].items()} | {"artefact": entry} | (
+            {"retrain": card["retrain"]} if "retrain" in card else {})
+    if len(tasks) == 1:
+        report = report[tasks[0]] | ({"label_issues": report["label_issues"]} if "label_issues" in report else {})
+    print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
+
+
+def training_sources(args, tasks, say) -> tuple[list[Source] | dict, object, list[str]]:
+    """The sources to train on, the base (`--base`, else None) and the names of the user's sources: with a
+    base, per task the base's re-assembled sources plus the user's `--data` files (`feedback_mining.retrain`)."""
+    if not getattr(args, "base", None):
+        return read_sources(args), None, []
+    from feedback_mining.retrain import read_base, user_sources
+
+    if getattr(args, "recipe", None) or not args.data:
+        raise UsageError("--base needs your labelled files as --data (and no --recipe: the base's cards name its "
+                         "sources)")
+    base = read_base(args.base, tasks, args.base_data, args.allow_missing_base)
+    for m in base.missing:
+        say(f"base: {m['source']}: {m['path']} is missing; training without it (--allow-missing-base)")
+    for c in base.changed:
+        say(f"base: {c['source']}: {c['path']} is not the file the base was trained on (sha256 differs)")
+    taken = {s.name for task in tasks for s in base.sources[task]}
+    users = user_sources(args.data, args.language, args.mapping, args.user_share, taken)
+    say(f"base: {base.label} ({base.directory}); your labels: {', '.join(s.name for s in users)}, carrying "
+        f"{args.user_share:.0%} of each task's training weight")
+    return {task: base.sources[task] + users for task in tasks}, base, [s.name for s in users]
+
+
+def retrained(task, data: TaskData, result: dict, base, users: list[str], say) -> dict:
+    """What the card says of a retraining: the base, the user's sources and weight, and before/after."""
+    from feedback_mining.retrain import base_model, compare, comparison_lines
+
+    comparison = compare(task, base_model(base, task), result["model"], data, users)
+    for line in comparison_lines(task, comparison):
+        say(line)
+    mine = np.isin(data.frame["source"].to_numpy(), users)
+    return {"base": base.describe(), "user_sources": users,
+            "user_rows": {"training": int((data.train & mine).sum()), "held_out": int((data.held_out & mine).sum())},
+            "user_weight": {"share": next((s.share for s in data.sources if s.name in users), None),
+                            "carried": round(data.user_share(data.train), 4), "rule": USER_WEIGHT_RULE},
+            "params": "chosen again by --tune" if result["tuning"] else base.params(task),
+            "before_after": comparison}
+
+
+def write_label_issues(training: Training, results: dict, users: list[str], out, say) -> dict:
+    """Likely label errors in the user's files (`feedback_mining.label_issues`), written to `out`."""
+    from feedback_mining.label_issues import find_issues, save_issues
+
+    issues, checked = find_issues(training, {t: r["model"] for t, r in results.items()}, users, say)
+    path = save_issues(issues, out)
+    say(f"label issues: {len(issues)} of {checked} of your rows look mislabelled; written to {path} for review")
+    return {"file": str(path), "rows": len(issues), "checked": int(checked)}
 
 
 def training_lines(task, r) -> list[str]:
@@ -316,6 +379,7 @@ def model_card(task, r: dict, data: TaskData, command: str = "") -> dict:
         "training_command": command,
         "data": data.fingerprint(),
         "sources": [{"name": s.name, "own": s.own, "validation": s.validation, "weight": s.weight,
+                     **({"share": s.share} if s.share else {}),
                      "part": s.sentiment_part if task == "sentiment" else "all", "languages": sorted(
                          set(data.frame.loc[data.of(s.name), "language"].astype(str)) - {""})} for s in data.sources],
         "mappings": mappings,
@@ -330,6 +394,8 @@ def model_card(task, r: dict, data: TaskData, command: str = "") -> dict:
                     "cross_domain": r.get("cross_domain", {}), "baseline_held_out": r.get("baseline_held_out"),
                     **({"effort_by_sentiment": r["by_sentiment"]} if "by_sentiment" in r else {})},
         "languages": model.languages_, "library_versions": library_versions(),
+        "source_specs": [source_spec(s) for s in data.sources],
+        **({"retrain": r["retrain"]} if "retrain" in r else {}),
     }
 
 

@@ -7,6 +7,10 @@
 - **weights**: sentiment rows are weighed so that every (source, language) and, within the mix, every class
   counts alike, times the source's `weight`: the class balance of the training mix (55% of our texts are
   complaints) must not decide a real week. Pain-point and effort rows count `weight` each (BANKING77 0.1).
+  Sources with a `share` (a user's corrections, `train --base`) are weighed apart (sentiment: balanced among
+  themselves) and scaled to carry that share of the total; the other rows keep the weights they have without them;
+- a **validation** row whose text also trains (a user's corrections taken from a validation set) is not
+  evaluated on (`seen`).
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ class TaskData:
         for source in sources:
             rows = read_task(source, task, self.ids)
             if rows is not None and len(rows):
-                parts.append(rows.assign(_weight=source.weight, _validation=source.validation, _own=source.own,
+                parts.append(rows.assign(_weight=source.weight, _share=source.share or 0.0, _validation=source.validation,
+                                     _own=source.own,
                                          _evidence_only=task == "sentiment" and source.sentiment_part == "evidence"))
         if not parts:
             raise UsageError(f"no labelled rows for {task}: give --data files with a "
@@ -43,6 +48,8 @@ class TaskData:
         hashed = labelled.held_out_mask(self.frame["text"])
         self.held_out = hashed & ~self.validation
         self.train = ~hashed & ~self.validation & self._trainable(sources)
+        keys = self.frame["text"].map(labelled.split_key)
+        self.seen = self.validation & keys.isin(set(keys[self.train])).to_numpy()
         self.y = labelled.targets(self.frame, task, self.ids)
         if training:
             labelled.check_learnable(self.frame, task, self.y, self.train)
@@ -79,16 +86,21 @@ class TaskData:
         """Row weights of the rows in `mask` (see the module docstring)."""
         mask = np.asarray(mask, dtype=bool)
         frame = self.frame[mask]
-        w = frame["_weight"].to_numpy(float)
-        if self.task != "sentiment":
-            return w
-        groups = (frame["source"] + "/" + frame["language"].astype(str)).to_numpy()
-        w = w / pd.Series(groups).map(pd.Series(groups).value_counts()).to_numpy()
-        labels = np.asarray(self.y[mask], dtype=object)
-        for label in SENTIMENT_LABELS:
-            if (labels == label).any():
-                w[labels == label] /= w[labels == label].sum()
-        return w * len(w) / w.sum()
+        shares = frame["_share"].to_numpy(float)
+        labels = np.asarray(self.y[mask], dtype=object) if self.task == "sentiment" else None
+        w = np.zeros(len(frame))
+        for part in (shares == 0, shares > 0):  # the base's rows, then the user's, each weighed on its own
+            if part.any():
+                w[part] = frame["_weight"].to_numpy(float)[part]
+                if labels is not None:
+                    w[part] = _balanced(frame[part], w[part], labels[part])
+        return _with_shares(w, shares)
+
+    def user_share(self, mask) -> float:
+        """The share of the training weight of `mask`'s rows that rows of sources with a `share` carry."""
+        mask = np.asarray(mask, dtype=bool)
+        w, shared = self.weights(mask), self.frame["_share"].to_numpy(float)[mask] > 0
+        return float(w[shared].sum() / w.sum()) if w.sum() else 0.0
 
     def known(self, mask) -> pd.DataFrame | None:
         """Which pain-point labels of the rows in `mask` are known: all, except the unlabelled ones of rows from a
@@ -116,6 +128,28 @@ class TaskData:
         counts = self.frame.groupby(["source", "_file"]).size()
         return [{"source": s, "path": _display(f), "sha256": file_sha256(f), "rows": int(n)}
                 for (s, f), n in counts.items()]
+
+
+def _balanced(frame: pd.DataFrame, w: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Sentiment weights: every (source, language), and within the mix every class, counts alike; mean 1."""
+    groups = (frame["source"] + "/" + frame["language"].astype(str)).to_numpy()
+    w = w / pd.Series(groups).map(pd.Series(groups).value_counts()).to_numpy()
+    for label in SENTIMENT_LABELS:
+        if (labels == label).any():
+            w[labels == label] /= w[labels == label].sum()
+    return w * len(w) / w.sum()
+
+
+def _with_shares(w: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """The rows with a share (the user's) scaled to carry that share of the total; the other rows keep the weights
+    they have without them, so the base's balance and its tuned regularisation keep their meaning."""
+    mine = shares > 0
+    if not mine.any() or mine.all() or w[mine].sum() == 0:
+        return w
+    share = float(shares[mine].max())
+    w = w.copy()
+    w[mine] *= share / (1 - share) * w[~mine].sum() / w[mine].sum()
+    return w
 
 
 def _display(path: str) -> str:
