@@ -186,7 +186,7 @@ def parse_model(data: bytes, path: Path, task: str):
         raise ModelError(f"{path}: not a skops model file ({type(e).__name__}: {e})") from None
     expected = MODEL_CLASSES[task]
     if type(model) is not expected:
-        raise ModelError(f"{path}: holds a {type(model).__name__}, not a {task} model ({expected.__name__})")
+        raise ModelError(f"{path}: holds a {type(model).__name__} instead of the {task} model's {expected.__name__}")
     return model
 
 
