@@ -254,7 +254,7 @@ class DomainGate(BaseEstimator):
     def coverage(self, features) -> np.ndarray:
         """The share of each text's content words in the vocabulary (0 for a text with none)."""
         status = self.__dict__.get("status_")
-        if status is None:  # token -> 0 stop word, 1 known; built once, not pickled
+        if status is None:  # token -> 0 stop word, 1 known; built once, not saved
             status = {**dict.fromkeys(self.vocabulary_, 1), **dict.fromkeys(self.stop_words_, 0)}
             self.__dict__["status_"] = status
         marks, starts = batch_lookup(features, status, 2, 0)
