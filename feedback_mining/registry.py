@@ -132,7 +132,8 @@ def read_model_file(path: Path) -> bytes:
 
 def check_hash(path: Path, digest: str, expected, where: str) -> None:
     if digest != expected:
-        raise ModelError(f"{path}: sha256 {digest[:12]}… does not match {where} {str(expected)[:12]}…; the file was "
+        shown = f"{str(expected)[:12]}…" if expected else "(none)"
+        raise ModelError(f"{path}: sha256 {digest[:12]}… does not match {where} {shown}; the file was "
                          "changed or replaced after training and will not be loaded; restore it or retrain with "
                          "`feedback-mining train`")
 

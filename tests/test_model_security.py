@@ -183,6 +183,16 @@ def test_the_pinned_hashes_are_the_shipped_registry():
     assert registry.PINNED.parent == Path(registry.__file__).resolve().parent / "resources"
 
 
+def test_saving_into_the_shipped_folder_pins_the_new_hash(folder, tmp_path, monkeypatch):
+    monkeypatch.setattr(registry, "shipped_dir", lambda: folder)
+    effort, _ = load_model(folder, "effort")
+    monkeypatch.setattr(registry, "PINNED", tmp_path / "shipped_models.json")
+    effort.prior_ = effort.prior_ + 0.01  # a retrained model: new bytes
+    entry = registry.save_model(effort, folder, "effort", json.loads((folder / "effort.card.json").read_text()))
+    assert pinned_hashes()["effort"] == {"file": "effort.skops", "sha256": entry["sha256"]}
+    assert load_model(folder, "effort")[1]["sha256"] == entry["sha256"]
+
+
 def test_a_tampered_shipped_folder_with_a_matching_registry_is_refused(folder, monkeypatch):
     monkeypatch.setattr(registry, "shipped_dir", lambda: folder)
     assert isinstance(load_models()[0]["sentiment"], SentimentModel)  # an exact copy passes the pinned check
