@@ -57,7 +57,7 @@ def main(argv=None) -> None:
     best, loaded = float("inf"), float("inf")
     for _ in range(3):
         start = time.perf_counter()
-        registry._LOADED.clear()  # each run unpickles the models, so their word caches start empty
+        registry._LOADED.clear()  # each run loads the model files again, so their word caches start empty
         classifier = load_classifier(args.models)
         loaded = min(loaded, time.perf_counter() - start)
         start = time.perf_counter()

@@ -1,32 +1,44 @@
-"""Model files: save with a model card and a registry entry; load only what a registry lists, hash verified.
+"""Model files: save with a model card and a registry entry; load only what a registry lists, without running code.
 
-joblib files are pickles, and unpickling runs code: a MODEL_DIR's `registry.json` lists each model file with
-its sha256, and `load_model` refuses a file that is not listed, whose hash differs, or that was written by
-another scikit-learn minor version, before unpickling anything. The shipped models live in the repository's
-top-level `models/` folder, installed as the package `feedback_mining.shipped_models`; a MODEL_DIR with some of
-the tasks takes the others from there (`load_with_shipped`).
+A model file is a skops file (`<task>.skops`, `skops.io`): a zip of JSON and NumPy arrays from which skops builds
+only trusted types (scikit-learn's, NumPy's, SciPy's and ours, `trusted_types()`) and refuses a file holding any
+other before building anything, so loading a model cannot run code the way unpickling can. `load_model` reads a
+listed file once (a symlink or anything but a regular file is refused), checks the sha256 of those bytes against
+the MODEL_DIR's `registry.json` and, for the shipped models, against the hashes pinned inside the package
+(`resources/shipped_models.json`: whoever can write a folder can write the registry next to its files), and loads
+from the same bytes. A pickle (`.joblib`, from folders trained before skops) is never loaded; a folder you trust
+is converted once with `python -m feedback_mining.convert_models DIR --trust-pickles`. The registry notes the
+library versions a model was trained with, and a model from another scikit-learn minor version is refused.
+
+The shipped models live in the repository's top-level `models/` folder, installed as the package
+`feedback_mining.shipped_models`; a MODEL_DIR with some of the tasks takes the others from there
+(`load_with_shipped`).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import platform
-import time
+import stat
+import zipfile
 from importlib import resources
 from pathlib import Path
-
-import joblib
 
 from feedback_mining.errors import UsageError
 
 REGISTRY = "registry.json"
+SUFFIX = ".skops"
 TASKS = ("sentiment", "pain_points", "effort")
+PINNED = Path(__file__).resolve().parent / "resources" / "shipped_models.json"
+CONVERT = "python -m feedback_mining.convert_models {} --trust-pickles"
 _LOADED: dict[tuple[str, str], object] = {}  # (resolved path, sha256) -> model, so workers load each file once
 
 
 class ModelError(UsageError):
-    """A model directory or file that cannot be used (unlisted, tampered, incompatible). Exit code 2."""
+    """A model directory or file that cannot be used (unlisted, tampered, untrusted, incompatible). Exit code 2."""
 
 
 def shipped_dir() -> Path:
@@ -35,6 +47,10 @@ def shipped_dir() -> Path:
         return Path(str(resources.files("feedback_mining.shipped_models")))
     except ModuleNotFoundError:
         return Path(__file__).resolve().parent.parent / "models"
+
+
+def is_shipped(directory: Path) -> bool:
+    return Path(directory).resolve() == shipped_dir().resolve()
 
 
 def file_sha256(path: Path) -> str:
@@ -49,10 +65,11 @@ def library_versions() -> dict[str, str]:
     import numpy
     import scipy
     import sklearn
+    import skops
 
     from feedback_mining import __version__
     return {"python": platform.python_version(), "feedback_mining": __version__, "scikit-learn": sklearn.__version__,
-            "numpy": numpy.__version__, "scipy": scipy.__version__, "joblib": joblib.__version__}
+            "numpy": numpy.__version__, "scipy": scipy.__version__, "skops": skops.__version__}
 
 
 def read_registry(directory: Path) -> dict:
@@ -69,30 +86,109 @@ def read_registry(directory: Path) -> dict:
     return registry
 
 
-def load_model(directory: Path, task: str):
-    """The `task` model of a MODEL_DIR and its registry entry; refuses unlisted, altered or incompatible files."""
-    directory = Path(directory)
+def listed_entry(directory: Path, task: str) -> dict:
+    """The registry entry of `task` in a MODEL_DIR; refuses a task it does not list."""
     entry = read_registry(directory)["models"].get(task)
     if entry is None:
-        raise ModelError(f"{directory / REGISTRY}: lists no {task!r} model; train one with "
+        raise ModelError(f"{Path(directory) / REGISTRY}: lists no {task!r} model; train one with "
                          f"`feedback-mining train --task {task} --data LABELLED --out {directory}`")
+    return entry
+
+
+def listed_path(directory: Path, task: str, entry: dict, suffix: str = SUFFIX) -> Path:
+    """The model file an entry names, a plain file name inside the directory ending in `suffix`; a pickle where a
+    skops file is expected is refused with the command that converts the folder."""
     name = str(entry.get("file", ""))
-    if not name or Path(name).name != name or not name.endswith(".joblib"):
-        raise ModelError(f"{directory / REGISTRY}: {task} model file {name!r} must be a .joblib file name inside "
-                         "the directory")
-    path = directory / name
-    if not path.is_file():
-        raise ModelError(f"{path}: model file missing (listed in {REGISTRY})")
-    digest = file_sha256(path)
-    if digest != entry.get("sha256"):
-        raise ModelError(f"{path}: sha256 {digest[:12]}… does not match the registry's {str(entry.get('sha256'))[:12]}…; "
-                         "the file was changed or replaced after training and will not be loaded (model files are "
-                         "pickles); restore it or retrain with `feedback-mining train`")
+    if not name or Path(name).name != name or name in (".", ".."):
+        raise ModelError(f"{Path(directory) / REGISTRY}: {task} model file {name!r} must be a file name inside the "
+                         "directory")
+    if suffix == SUFFIX and name.endswith(".joblib"):
+        raise ModelError(f"{Path(directory) / name}: a pickle, which can run any code when loaded, so it is not "
+                         "loaded; if you trust this folder, convert it once with "
+                         f"`{CONVERT.format(directory)}`, or retrain with `feedback-mining train`")
+    if not name.endswith(suffix):
+        raise ModelError(f"{Path(directory) / REGISTRY}: {task} model file {name!r} must be a {suffix} file")
+    return Path(directory) / name
+
+
+def read_model_file(path: Path) -> bytes:
+    """The bytes of a model file, read once through one file descriptor: a symlink or anything but a regular file
+    is refused, so what is hashed is what is loaded."""
+    if path.is_symlink():
+        raise ModelError(f"{path}: a symbolic link; model files are read only as regular files in their folder")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)  # O_NOFOLLOW: a link swapped in after the check fails here; O_NONBLOCK: a FIFO too
+    except FileNotFoundError:
+        raise ModelError(f"{path}: model file missing (listed in {REGISTRY})") from None
+    except OSError as e:
+        reason = "a symbolic link" if e.errno == errno.ELOOP else f"unreadable ({e.strerror})"
+        raise ModelError(f"{path}: {reason}; model files are read only as regular files in their folder") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise ModelError(f"{path}: not a regular file; model files are read only as regular files")
+        return f.read()
+
+
+def check_hash(path: Path, digest: str, expected, where: str) -> None:
+    if digest != expected:
+        shown = f"{str(expected)[:12]}…" if expected else "(none)"
+        raise ModelError(f"{path}: sha256 {digest[:12]}… does not match {where} {shown}; the file was "
+                         "changed or replaced after training and will not be loaded; restore it or retrain with "
+                         "`feedback-mining train`")
+
+
+def pinned_hashes() -> dict:
+    """The shipped models' sha256 by task, as written into the package by the step that saved them."""
+    return json.loads(PINNED.read_text(encoding="utf-8"))["models"] if PINNED.exists() else {}
+
+
+def load_model(directory: Path, task: str):
+    """The `task` model of a MODEL_DIR and its registry entry; refuses unlisted, altered, untrusted or incompatible
+    files (the shipped ones also against the package's pinned hashes)."""
+    directory = Path(directory)
+    entry = listed_entry(directory, task)
+    path = listed_path(directory, task, entry)
+    data = read_model_file(path)
+    digest = hashlib.sha256(data).hexdigest()
+    check_hash(path, digest, entry.get("sha256"), "the registry's")
+    if is_shipped(directory):
+        check_hash(path, digest, pinned_hashes().get(task, {}).get("sha256"), "the hash pinned in the package,")
     _check_versions(path, entry)
     key = (str(path.resolve()), digest)
     if key not in _LOADED:
-        _LOADED[key] = joblib.load(path)
+        _LOADED[key] = parse_model(data, path, task)
     return _LOADED[key], {k: entry[k] for k in ("version", "sha256", "file", "trained_at") if k in entry}
+
+
+def trusted_types() -> list[str]:
+    """Our types a model file may hold, beside the ones skops trusts (scikit-learn, NumPy, SciPy)."""
+    from feedback_mining.models import MODEL_CLASSES, DomainGate, TextFeatures
+
+    return [f"{c.__module__}.{c.__qualname__}" for c in (TextFeatures, DomainGate, *MODEL_CLASSES.values())]
+
+
+def parse_model(data: bytes, path: Path, task: str):
+    """The `task` model in the bytes of a skops file; refuses any type not trusted, before building anything."""
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    from feedback_mining.models import MODEL_CLASSES
+
+    trusted = trusted_types()
+    try:
+        model = sio.loads(data, trusted=trusted)
+    except UntrustedTypesFoundException:
+        untrusted = sorted(set(sio.get_untrusted_types(data=data)) - set(trusted))
+        raise ModelError(f"{path}: holds types a model file may not hold: {', '.join(untrusted)}; it was not "
+                         "loaded (only scikit-learn, NumPy, SciPy and feedback_mining.models types are); "
+                         "retrain with `feedback-mining train`") from None
+    except Exception as e:  # noqa: BLE001 - whatever a malformed file makes skops raise
+        raise ModelError(f"{path}: not a skops model file ({type(e).__name__}: {e})") from None
+    expected = MODEL_CLASSES[task]
+    if type(model) is not expected:
+        raise ModelError(f"{path}: holds a {type(model).__name__} instead of the {task} model's {expected.__name__}")
+    return model
 
 
 def _check_versions(path: Path, entry: dict) -> None:
@@ -136,23 +232,52 @@ def folder_label(directory: Path) -> str:
     return Path(directory).as_posix().rstrip("/") + "/"
 
 
-def save_model(model, directory: Path, task: str, card: dict) -> dict:
-    """Write `<task>.joblib`, its model card (`<task>.card.json`, `.md`) and its entry in `registry.json`."""
+def dump_model(model) -> bytes:
+    """A model as the bytes of a skops file (deflate-compressed)."""
+    import skops.io as sio
+
+    return sio.dumps(model, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+
+
+def save_model(model, directory: Path, task: str, card: dict, note: dict | None = None) -> dict:
+    """Write `<task>.skops`, its model card (`<task>.card.json`, `.md`) and its entry in `registry.json` (plus
+    `note`); saved into the shipped folder, the hash is also pinned in the package."""
     from feedback_mining.cards import render_card
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{task}.joblib"
-    joblib.dump(model, path, compress=3)
-    digest = file_sha256(path)
-    entry = {"file": path.name, "sha256": digest, "size_bytes": path.stat().st_size,
-             "version": f"{task}-{time.strftime('%Y%m%d')}-{digest[:8]}", "trained_at": card["date"],
-             "versions": card["library_versions"], "card": f"{task}.card.json"}
+    data = dump_model(model)
+    path = _write_new(directory / f"{task}{SUFFIX}", data)
+    digest = hashlib.sha256(data).hexdigest()
+    entry = {"file": path.name, "sha256": digest, "size_bytes": len(data),
+             "version": f"{task}-{card['date'][:10].replace('-', '')}-{digest[:8]}", "trained_at": card["date"],
+             "versions": card["library_versions"], "card": f"{task}.card.json", **(note or {})}
     card = {**card, "artefact": {k: entry[k] for k in ("file", "sha256", "size_bytes", "version")}}
     (directory / f"{task}.card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (directory / f"{task}.card.md").write_text(render_card(card), encoding="utf-8")
     registry_path = directory / REGISTRY
-    registry = read_registry(directory) if registry_path.exists() else {"format": 1, "models": {}}
-    registry["models"][task] = entry
+    registry = read_registry(directory) if registry_path.exists() else {"models": {}}
+    registry = {**registry, "format": 2, "models": {**registry["models"], task: entry}}
     registry_path.write_text(json.dumps(registry, indent=2) + "\n", encoding="utf-8")
+    if is_shipped(directory):
+        pin_shipped(registry)
     return entry
+
+
+def _write_new(path: Path, data: bytes) -> Path:
+    """Write `data` to a new file beside `path`, then move it over `path` (replacing a link, never writing through
+    one)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with open(partial, "xb") as f:
+        f.write(data)
+    os.replace(partial, path)
+    return path
+
+
+def pin_shipped(registry: dict) -> None:
+    """Pin the shipped registry's file names and hashes in the package (`resources/shipped_models.json`)."""
+    pinned = {task: {"file": e["file"], "sha256": e["sha256"]} for task, e in registry["models"].items()}
+    PINNED.write_text(json.dumps({"note": "written by feedback_mining.registry.save_model into the shipped folder; "
+                                  "load_model checks the shipped files against these", "models": pinned},
+                                 indent=2) + "\n", encoding="utf-8")

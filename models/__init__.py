@@ -1,1 +1,1 @@
-"""The shipped models (installed as `feedback_mining.shipped_models`): joblib files, their cards, registry.json."""
+"""The shipped models (installed as `feedback_mining.shipped_models`): skops files, their cards, registry.json."""

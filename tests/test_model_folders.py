@@ -157,9 +157,9 @@ def test_only_sources_flagged_own_are_written_by_the_team():
 
 
 @pytest.mark.parametrize("task, trained_on, size", [
-    ("sentiment", "- Trained on: ours (written by the team), ru_cedr (`data.csv`, 8,637 rows", "(2.08 MB)"),
-    ("pain_points", "- Trained on: ours (written by the team), en_cfpb_complaints (`data.csv`", "(4.91 MB)"),
-    ("effort", "- Trained on: ours (written by the team).", "(1.41 MB)"),
+    ("sentiment", "- Trained on: ours (written by the team), ru_cedr (`data.csv`, 8,637 rows", "(1.93 MB)"),
+    ("pain_points", "- Trained on: ours (written by the team), en_cfpb_complaints (`data.csv`", "(4.72 MB)"),
+    ("effort", "- Trained on: ours (written by the team).", "(1.26 MB)"),
 ])
 def test_the_shipped_cards_still_render_the_shipped_wording(task, trained_on, size):
     """What `train --task all --recipe models/training/recipe.toml` writes, from the shipped cards (no retraining)."""
@@ -197,14 +197,14 @@ def test_train_tells_each_long_step_on_stderr(two_files, tmp_path, capfd):
     import re
     assert re.fullmatch(r"effort: trained on 233 texts in \d+\.\d s; held-out bin macro-F1 0\.\d{3}, MAE 0\.\d{3} "
                         r"\(east\)", done), done
-    assert re.search(r"effort: saved .*effort\.joblib \(\d+\.\d KB\)", err)
-    assert json.loads(out)["artefact"]["file"] == "effort.joblib"  # the result stays on stdout
+    assert re.search(r"effort: saved .*effort\.skops \(\d+\.\d KB\)", err)
+    assert json.loads(out)["artefact"]["file"] == "effort.skops"  # the result stays on stdout
 
 
 def test_train_quiet_prints_nothing_but_the_result(two_files, tmp_path, capfd):
     assert main(["train", "--task", "effort", "--data", *two_files, "--out", str(tmp_path), "--tune", "--quiet"]) == 0
     out, err = capfd.readouterr()
-    assert err == "" and json.loads(out)["artefact"]["file"] == "effort.joblib"
+    assert err == "" and json.loads(out)["artefact"]["file"] == "effort.skops"
     assert main(["train", "--task", "effort", "--data", str(tmp_path / "none.csv"), "--out", str(tmp_path),
                  "--quiet"]) == 2
     assert "none.csv" in capfd.readouterr().err  # errors still do

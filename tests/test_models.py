@@ -199,7 +199,7 @@ def test_a_tampered_model_file_is_refused(trained, tmp_path):
     copy = tmp_path / "models"
     shutil.copytree(trained[1], copy)
     load_model(copy, "effort")
-    with open(copy / "effort.joblib", "ab") as f:
+    with open(copy / "effort.skops", "ab") as f:
         f.write(b"\0")
     with pytest.raises(ModelError, match="does not match the registry"):
         load_model(copy, "effort")
@@ -210,7 +210,7 @@ def test_unlisted_or_outside_files_are_refused(trained, tmp_path):
     copy = tmp_path / "models"
     shutil.copytree(trained[1], copy)
     registry = json.loads((copy / "registry.json").read_text())
-    registry["models"]["effort"]["file"] = "../elsewhere.joblib"
+    registry["models"]["effort"]["file"] = "../elsewhere.skops"
     del registry["models"]["sentiment"]
     (copy / "registry.json").write_text(json.dumps(registry))
     with pytest.raises(ModelError, match="inside the directory"):
@@ -219,7 +219,7 @@ def test_unlisted_or_outside_files_are_refused(trained, tmp_path):
         load_model(copy, "sentiment")
     with pytest.raises(ModelError, match="no model registry"):
         load_models(tmp_path / "nowhere")
-    registry["models"]["effort"]["file"] = "effort.joblib"
+    registry["models"]["effort"]["file"] = "effort.skops"
     registry["models"]["effort"]["versions"]["scikit-learn"] = "0.24.2"
     (copy / "registry.json").write_text(json.dumps(registry))
     with pytest.raises(ModelError, match="scikit-learn 0.24.2"):
