@@ -609,11 +609,10 @@ def read_xlsx(data: bytes, sheet: str | None = None, hints=(), **_) -> tuple[pd.
     with damaged_workbook(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl's "no default style" and the like
         archive = zipfile.ZipFile(io.BytesIO(data))
-        check_members(archive)
+        check_members(archive, sheet)
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             ws = pick_sheet(book, sheet)
-            scan_xml(archive, getattr(ws, "_worksheet_path", "") or "xl/worksheets/sheet1.xml", count_rows=True)
             ws.reset_dimensions()  # some writers store a wrong sheet size; read every row
             records = sheet_records(ws)
         finally:
@@ -630,7 +629,8 @@ def sheet_records(ws) -> list[Record]:
     records = []
     for i, row in enumerate(ws.iter_rows(values_only=True), 1):
         if i > most.xlsx_rows:
-            raise Unreadable(exceeded("xlsx_rows", f"more than {most.xlsx_rows:,}", f"the row count of sheet {ws.title!r}"))
+            where = f"the row count of sheet {ws.title!r}"
+            raise Unreadable(exceeded("xlsx_rows", f"more than {most.xlsx_rows:,}", where))
         if len(row) > most.columns:
             raise Unreadable(exceeded("columns", len(row), f"the width of row {i} of sheet {ws.title!r}"))
         records.append(Record(i, [cell_text(v) for v in row]))
@@ -647,9 +647,10 @@ def damaged_workbook():
                          "again") from None
 
 
-def check_members(archive: zipfile.ZipFile) -> None:
+def check_members(archive: zipfile.ZipFile, sheet: str | None) -> None:
     """Every member within the size limit by the ZIP directory (zipfile never inflates a member past the size
-    the directory gives), and the shared strings measured as they decompress."""
+    the directory gives), then the shared strings and the sheet to read measured as they decompress: all
+    before openpyxl, which reads the shared strings whole and scans a sheet for its size on opening."""
     most = limits.current().xlsx_bytes
     for info in archive.infolist():
         if info.file_size > most:
@@ -657,6 +658,36 @@ def check_members(archive: zipfile.ZipFile) -> None:
     for name in archive.namelist():
         if name.lower().endswith("sharedstrings.xml"):
             scan_xml(archive, name)
+    paths = sheet_paths(archive)
+    chosen = paths.get(sheet) if sheet in paths else (
+        list(paths.values())[int(sheet) - 1] if str(sheet).isdigit() and 1 <= int(sheet) <= len(paths) else None)
+    if sheet is None and paths:
+        chosen = next(iter(paths.values()))
+    names = set(archive.namelist())
+    for name in [chosen] if chosen in names else [n for n in names if n.startswith("xl/worksheets/")]:
+        scan_xml(archive, name, count_rows=True)
+
+
+def sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its member in the archive, in the workbook's order (empty when the parts are missing)."""
+    from xml.etree import ElementTree
+
+    def local(tag):
+        return tag.rsplit("}", 1)[-1]
+
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter() if local(r.tag) == "Relationship"}
+    paths = {}
+    for e in book.iter():
+        if local(e.tag) == "sheet":
+            rid = next((v for k, v in e.attrib.items() if local(k) == "id"), None)
+            target = targets.get(rid, "")
+            paths[e.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return paths
 
 
 def scan_xml(archive: zipfile.ZipFile, name: str, count_rows: bool = False, chunk: int = 1 << 22) -> None:
@@ -668,7 +699,8 @@ def scan_xml(archive: zipfile.ZipFile, name: str, count_rows: bool = False, chun
         while piece := f.read(chunk):
             total += len(piece)
             if total > most.xlsx_bytes:
-                raise Unreadable(exceeded("xlsx_bytes", f"more than {most.xlsx_bytes:,}", f"the decompressed size of {name}"))
+                where = f"the decompressed size of {name}"
+                raise Unreadable(exceeded("xlsx_bytes", f"more than {most.xlsx_bytes:,}", where))
             tags = np.flatnonzero(np.frombuffer(piece, np.uint8) == ord("<"))
             longest = max(run + int(tags[0]), int(np.diff(tags).max(initial=0))) if len(tags) else 0
             run = len(piece) - int(tags[-1]) - 1 if len(tags) else run + len(piece)
@@ -683,18 +715,13 @@ def scan_xml(archive: zipfile.ZipFile, name: str, count_rows: bool = False, chun
 
 def sheet_names(path: Path) -> list[str]:
     """The sheet names of an XLSX workbook, in order (from its `xl/workbook.xml`); empty when it is not one."""
-    from xml.etree import ElementTree
-
     try:
-        data = read_bytes(path)
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            info = archive.getinfo("xl/workbook.xml")
-            if info.file_size > limits.current().xlsx_bytes:
+        with zipfile.ZipFile(io.BytesIO(read_bytes(path))) as archive:
+            if archive.getinfo("xl/workbook.xml").file_size > limits.current().xlsx_bytes:
                 return []
-            root = ElementTree.fromstring(archive.read(info))
+            return list(sheet_paths(archive))
     except Exception:  # noqa: BLE001 - not a workbook (or not readable): no sheets to suggest
         return []
-    return [e.get("name", "") for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "sheet"]
 
 
 def pick_sheet(book, sheet: str | None):
@@ -796,7 +823,7 @@ def json_object(line: str) -> tuple[dict, str]:
     try:
         value = json.loads(line)
     except ValueError as e:
-        return {}, f"malformed JSON ({e.msg} at column {e.colno})"
+        return {}, f"malformed JSON ({e.msg.removesuffix(' at')}, column {e.colno})"
     except RecursionError:
         return {}, f"JSON nested too deeply (over {limits.current().json_depth} levels)"
     problem = json_problem(value)

@@ -367,7 +367,8 @@ def validate_source(frame: pd.DataFrame, source: str, config: Config, path=None)
     most = limits.current().rejects_listed
     unlisted = Counter(reason_kinds(rejects["reason"].iloc[most:]).value_counts().to_dict())
     result = Source(source, path, kept, rejects.iloc[:most], rows_read=len(frame),
-                    field_issues=field_issues.iloc[:most], warnings=warnings, columns=[c for c in frame.columns if not c.startswith("_")],
+                    field_issues=field_issues.iloc[:most], warnings=warnings,
+                    columns=[c for c in frame.columns if not c.startswith("_")],
                     unlisted=unlisted, fields_unlisted=max(len(field_issues) - most, 0))
     if unlisted or result.fields_unlisted:
         result.notes.append(f"{len(rejects):,} rows rejected and {len(field_issues):,} fields emptied: rejects.csv "
@@ -379,7 +380,7 @@ def validate_source(frame: pd.DataFrame, source: str, config: Config, path=None)
 def reason_kinds(reasons: pd.Series) -> pd.Series:
     """Reasons without their values and line numbers ("unparseable submitted_at …"), to count by kind."""
     kinds = reasons.astype(str).str.replace(r"'[^']*'|\"[^\"]*\"", "…", regex=True)
-    return kinds.str.replace(r"\b(lines?|column) \d[\d,]*(?:-\d[\d,]*)?", r"\1 …", regex=True).str[:80]
+    return kinds.str.replace(r"\b(lines?|column) \d[\d,]*(?:-\d[\d,]*)?", r"\1 …", regex=True).str[:160]
 
 
 def reject_reasons(sources) -> dict[str, int]:
