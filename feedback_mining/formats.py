@@ -16,11 +16,15 @@ import csv
 import io
 import itertools
 import json
+import os
 import re
+import stat
 import warnings
 import zipfile
+import zlib
 from collections import Counter
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import NamedTuple
@@ -28,7 +32,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from feedback_mining import limits
 from feedback_mining.errors import InputError
+from feedback_mining.limits import exceeded
 
 DELIMITERS = [",", ";", "\t", "|"]
 HEADER_SCAN = 30  # the header is among the first rows that are not blank
@@ -79,9 +85,18 @@ def load_table(path: Path, sheet: str | None = None, hints=()) -> pd.DataFrame:
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or an InputError that says what is wrong with the path."""
+    """The bytes of a regular file (never a device, a FIFO or a socket, even behind a link), up to the size
+    limit; an InputError says what is wrong with the path."""
+    limit = limits.current().file_bytes
     try:
-        return path.read_bytes()
+        check_regular(path, os.stat(path))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())  # what was opened, if the path changed since the stat
+            check_regular(path, info)
+            if info.st_size > limit:
+                raise InputError(path, exceeded("file_bytes", info.st_size))
+            data = f.read(limit + 1)
     except FileNotFoundError:
         raise InputError(path, "file not found; check the path or the config") from None
     except IsADirectoryError:
@@ -92,6 +107,25 @@ def read_bytes(path: Path) -> bytes:
     except OSError as e:
         raise InputError(path, f"cannot read the file ({e.strerror or e}); copy it to a local disk and run again") \
             from None
+    if len(data) > limit:  # a file that grew, or one whose size the file system does not know
+        raise InputError(path, exceeded("file_bytes", f"more than {limit:,}"))
+    return data
+
+
+NOT_REGULAR = [(stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket")]
+
+
+def check_regular(path: Path, info: os.stat_result) -> None:
+    """Refuse anything but a regular file: reading /dev/zero never ends, opening a FIFO waits for a writer."""
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((what for test, what in NOT_REGULAR if test(info.st_mode)), "not a file")
+        target = os.path.realpath(path)
+        link = f" (a link to {target})" if os.path.islink(path) else ""
+        raise InputError(path, f"is {kind}{link}, not a regular file; only exported files are read: save the data "
+                               "to a file and give its path")
 
 
 def what_is(data: bytes) -> str | None:
@@ -120,8 +154,9 @@ def wrong_format(data: bytes, expected: str) -> Unreadable:
 
 
 def decode_bytes(data: bytes) -> tuple[str, list[str]]:
-    """Decode an export: a BOM, else UTF-8 (a few stray bytes replaced), else the likeliest legacy code page;
-    returns the text and notes for anything guessed."""
+    """Decode an export: a BOM, else UTF-8, else the likeliest legacy code page; a UTF-8 file with a few lines
+    in a code page (rows pasted from an old export) has those lines read in it, and stray bytes replaced.
+    Returns the text and notes for anything guessed."""
     for bom, encoding in BOMS:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace"), []
@@ -132,12 +167,85 @@ def decode_bytes(data: bytes) -> tuple[str, list[str]]:
         return data.decode("utf-8"), []
     except UnicodeDecodeError:
         pass
-    text = data.decode("utf-8", errors="replace")
-    replaced = text.count("\ufffd")
-    if len(re.findall(r"[^\x00-\x7f\ufffd]", text)) >= 10 * replaced:
-        return text, [f"not valid UTF-8: {replaced} stray byte(s) replaced by U+FFFD"]
-    encoding = guess_legacy_encoding(data)
-    return data.decode(encoding, errors="replace"), [f"not UTF-8: decoded as {encoding} (guessed)"]
+    spans = not_utf8_lines(data)
+    pieces, starts = [], [0, *(end for _, end in spans)]
+    for (start, end), previous in zip(spans, starts):
+        pieces.append(data[previous:start].decode("utf-8"))
+    pieces.append(data[starts[-1]:].decode("utf-8"))
+    if not any(not piece.isascii() for piece in pieces):  # no UTF-8 beyond ASCII: the file is in a code page
+        encoding = guess_legacy_encoding(data)
+        return data.decode(encoding, errors="replace"), [f"not UTF-8: decoded as {encoding} (guessed)"]
+    return mixed_lines(data, spans, pieces)
+
+
+def mixed_lines(data: bytes, spans: list[tuple[int, int]], pieces: list[str]) -> tuple[str, list[str]]:
+    """A UTF-8 text whose lines at `spans` are not UTF-8: each read in the code page the bad lines read best in
+    when it gives words, else as UTF-8 with its stray bytes replaced (U+FFFD); a note for each kind."""
+    encoding = guess_legacy_encoding(b"\n".join(data[a:b] for a, b in spans))
+    legacy, stray, replaced = [], [], 0
+    text, line, previous = [], 1, 0
+    for (start, end), piece in zip(spans, pieces):
+        line += data.count(b"\n", previous, start)
+        previous = start
+        raw = data[start:end]
+        as_legacy = raw.decode(encoding, errors="replace")
+        if reads_as_words(as_legacy):
+            legacy.append(line)
+            text += [piece, as_legacy]
+        else:
+            stray.append(line)
+            as_utf8 = raw.decode("utf-8", errors="replace")
+            replaced += as_utf8.count("\ufffd")
+            text += [piece, as_utf8]
+    text.append(pieces[-1])
+    notes = []
+    if legacy:
+        notes.append(f"{len(legacy)} line(s) were not UTF-8 and were read as {encoding} (guessed): "
+                     f"{line_list(legacy)}; the rest is UTF-8")
+    if stray:
+        notes.append(f"not valid UTF-8: {replaced} stray byte(s) replaced by U+FFFD ({line_list(stray)})")
+    return "".join(text), notes
+
+
+def line_list(lines: list[int], shown: int = 10) -> str:
+    """"lines 14, 27" or "lines 14, 27, ... (40 in all)"."""
+    listed = ", ".join(map(str, lines[:shown]))
+    return f"line {listed}" if len(lines) == 1 else \
+        f"lines {listed}" + (f", ... ({len(lines):,} in all)" if len(lines) > shown else "")
+
+
+_BAD_LINES: ContextVar[list] = ContextVar("bad_lines")
+
+
+def _skip_line(error: UnicodeDecodeError):
+    """Codec error handler: note the line holding the bad byte, resume after it."""
+    data = error.object
+    start = data.rfind(b"\n", 0, error.start) + 1
+    end = data.find(b"\n", error.end)
+    end = len(data) if end < 0 else end
+    _BAD_LINES.get().append((start, end))
+    return "", end
+
+
+codecs.register_error("feedback_mining.skip_line", _skip_line)
+
+
+def not_utf8_lines(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) byte offsets of the lines that are not valid UTF-8 (without their line break)."""
+    token = _BAD_LINES.set([])
+    try:
+        data.decode("utf-8", errors="feedback_mining.skip_line")
+        return _BAD_LINES.get()
+    finally:
+        _BAD_LINES.reset(token)
+
+
+def reads_as_words(text: str) -> bool:
+    """Whether a decoded line's letters beyond ASCII form words (see `plausible_word`): at least two such
+    letters, four in five of them in plausible words of two letters or more (not "я" from one stray byte)."""
+    words = [w for w in re.findall(r"[^\W\d_]+", text) if not w.isascii()]
+    letters = sum(map(len, words))
+    return letters >= 2 and sum(len(w) for w in words if len(w) >= 2 and plausible_word(w)) >= 0.8 * letters
 
 
 def utf16_without_bom(data: bytes) -> str | None:
@@ -156,7 +264,7 @@ def utf16_without_bom(data: bytes) -> str | None:
 
 def guess_legacy_encoding(data: bytes) -> str:
     """The code page under which the non-ASCII lines read most like words (see `plausible_word`)."""
-    sample = b"\n".join(re.findall(rb"[^\n]*[\x80-\xff][^\n]*", data[:1 << 20])[:300])
+    sample = b"\n".join([line for line in data[:1 << 20].split(b"\n") if not line.isascii()][:300])
     scores = []
     for encoding in LEGACY_ENCODINGS:
         try:
@@ -213,6 +321,9 @@ def check_text(data: bytes, text: str, expected: str) -> str:
 
 def read_delimited(data: bytes, sep: str | None = None, hints=(), **_) -> tuple[pd.DataFrame, list[str]]:
     """Decode and parse a CSV/TSV export."""
+    if what_is(data):
+        raise wrong_format(data, "a CSV/TSV file")
+    check_lines(data)
     text, notes = decode_bytes(data)
     text = check_text(data, text, "a CSV/TSV file")
     frame, more = parse_delimited(text, sep, hints)
@@ -223,6 +334,7 @@ def parse_delimited(text: str, sep: str | None = None, hints=()) -> tuple[pd.Dat
     """Parse delimited text: the C parser when rows can be numbered without it, else `parse_records`."""
     text = text.rstrip("\r\n")
     sep = sep or sniff_delimiter(text)
+    check_header_width(text, sep, hints)
     frame = parse_fast(text, sep, hints)
     if frame is not None:
         return frame, []
@@ -232,6 +344,41 @@ def parse_delimited(text: str, sep: str | None = None, hints=()) -> tuple[pd.Dat
     if not records:
         raise Unreadable("the file is empty; export it again with a header row and the data")
     return frame_from_records(records, hints, sep, "line")
+
+
+def check_lines(data: bytes, chunk: int = 1 << 26) -> None:
+    """Refuse a file with a line longer than the limit before decoding it (a 200 MB line is no export's row),
+    scanning the bytes in chunks for line breaks."""
+    limit = limits.current().line_bytes
+    line, start = 1, 0  # the current line's number and the offset it starts at
+    for offset in range(0, len(data), chunk):
+        size = min(chunk, len(data) - offset)
+        breaks = np.flatnonzero(np.frombuffer(data, np.uint8, size, offset) == 10) + offset
+        if len(breaks):
+            lengths = np.diff(np.concatenate([[start - 1], breaks])) - 1
+            if lengths.max() > limit:
+                at = int(np.argmax(lengths > limit))
+                raise Unreadable(exceeded("line_bytes", int(lengths[at]), f"the length of line {line + at:,}"))
+            line, start = line + len(breaks), int(breaks[-1]) + 1
+        so_far = offset + size - start
+        if so_far > limit:  # stop here: the rest of the line is not worth scanning
+            seen = so_far if offset + size == len(data) else f"more than {so_far - 1:,}"
+            raise Unreadable(exceeded("line_bytes", seen, f"the length of line {line:,}"))
+
+
+def check_header_width(text: str, sep: str, hints=()) -> None:
+    """Refuse a header with more fields than the column limit before the parsers build a column for each."""
+    head = text[:HEADER_SCAN * limits.current().line_bytes]
+    try:
+        with unlimited_fields():
+            reader = csv.reader(io.StringIO(head, newline=""), delimiter=sep)
+            rows = list(itertools.islice(reader, HEADER_SCAN))
+    except csv.Error:
+        return  # broken quoting: the careful parser reports it line by line
+    if rows:
+        h = find_header(rows, hints)
+        if len(rows[h]) > limits.current().columns:
+            raise Unreadable(exceeded("columns", len(rows[h]), "the width of the header"))
 
 
 def sniff_delimiter(text: str) -> str:
@@ -269,10 +416,21 @@ def parse_fast(text: str, sep: str, hints=()) -> pd.DataFrame | None:
                             skip_blank_lines=True)
     except (pd.errors.ParserError, ValueError, IndexError):
         return None
-    if len(frame) != text.count("\n") + 1:
+    if len(frame) != text.count("\n") + 1 or has_short_rows(frame, text, sep):
         return None
     body = frame.iloc[1:].set_axis(column_names(frame.iloc[0].tolist()), axis=1)
     return drop_blank_rows(body.assign(_row=np.arange(2, len(frame) + 1)))
+
+
+def has_short_rows(frame: pd.DataFrame, text: str, sep: str) -> bool:
+    """Whether a line has fewer fields than the header (the C parser pads it silently). Only the rows whose
+    last cell is empty can be short; their lines are split again to count."""
+    maybe = np.flatnonzero(frame.iloc[:, -1].to_numpy() == "")
+    if not len(maybe) or frame.shape[1] == 1:
+        return False
+    lines = text.split("\n")
+    widths = (len(fields) for fields in csv.reader((lines[i] for i in maybe), delimiter=sep))
+    return any(width < frame.shape[1] for width in widths)
 
 
 def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -288,7 +446,19 @@ def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
 def read_records(lines: list[str], sep: str):
     """Each record of the csv module with the line it starts on (blank lines as empty records). A record over
     several lines must be quoted by the strict rules; one that is not (a stray quote swallowing the lines
-    below) is reported on its first line, and reading resumes on the next."""
+    below) is reported on its first line, and reading resumes on the next. A record wider than the column
+    limit keeps only that many fields (a line of 500,000 commas holds no more)."""
+    most = limits.current().columns
+    for record in _records(lines, sep):
+        if len(record.fields) > most:
+            rest = "".join(record.fields[most:]).strip()
+            problem = record.problem or (f"malformed line with {len(record.fields):,} fields, more than the limit "
+                                         f"of {most:,} columns" if rest else "")
+            record = Record(record.line, record.fields[:most], problem)
+        yield record
+
+
+def _records(lines: list[str], sep: str):
     start = 0
     while start < len(lines):
         reader = csv.reader(itertools.islice(lines, start, None), delimiter=sep)
@@ -364,46 +534,87 @@ def column_names(header: list) -> list[str]:
 
 
 def frame_from_records(records: list[Record], hints, sep: str, unit: str) -> tuple[pd.DataFrame, list[str]]:
-    """Rows below the header as a frame of strings; a row with more filled cells than the header is kept as
-    malformed (`_malformed`), a shorter one is padded."""
+    """Rows below the header as a frame of strings. A row with more filled cells than the header is kept as
+    malformed (`_malformed`); in a text file a shorter line is either part of a record broken by an unquoted
+    line break (`broken_records`, malformed too) or padded with a note (`_short`); XLSX rows just end early."""
     h = find_header([r.fields for r in records], hints)
     names = column_names(records[h].fields)
     width = len(names)
+    if width > limits.current().columns:
+        raise Unreadable(exceeded("columns", width, f"the width of the header ({unit} {records[h].line})"))
     skipped = (f"skipped {h} {unit}(s) above the header ({unit} {records[0].line}-{records[h - 1].line}); "
                f"the header is {unit} {records[h].line}")
     notes = [skipped] if h else []
-    values, problems = [], []
-    for _, fields, problem in records[h + 1:]:
-        if len(fields) != width:
-            if not problem and len(fields) > width and "".join(fields[width:]).strip():
-                problem = f"malformed {unit} with {len(fields)} fields, expected {width}: {sep.join(fields)[:60]!r}"
-            fields = (fields + [""] * width)[:width]
-        values.append(fields)
+    body = broken_records(records[h + 1:], width) if unit == "line" else records[h + 1:]
+    values, problems, short = [], [], []
+    for _, fields, problem in body:
+        if len(fields) > width and not problem and "".join(fields[width:]).strip():
+            problem = f"malformed {unit} with {len(fields)} fields, expected {width}"
+        short.append(f"row has {len(fields)} of {width} fields: the last {width - len(fields)} read as empty"
+                     if unit == "line" and len(fields) < width and not problem else "")
+        values.append((fields + [""] * width)[:width])
         problems.append(problem)
     frame = pd.DataFrame(values, columns=names, dtype=object).astype(str)
-    frame["_row"] = np.array([r.line for r in records[h + 1:]], dtype=int)
+    frame["_row"] = np.array([r.line for r in body], dtype=int)
     if any(problems):
         frame["_malformed"] = problems
+    if any(short):
+        frame["_short"] = short
     return frame, notes
+
+
+def broken_records(records: list[Record], width: int) -> list[Record]:
+    """Records with the pieces of one record split by an unquoted line break marked malformed (both pieces:
+    neither holds the row), the later pieces blanked so a comment's second half never reads as an id:
+    consecutive short lines whose fields add up to the header's (3 + 6 - 1 = 8: the broken field is in both),
+    or one-field lines under a complete row (the rest of its last field, or a note below the data)."""
+    out = list(records)
+    i = 0
+    while i < len(out):
+        first, end = out[i], i + 1
+        if len(first.fields) < width and not first.problem:
+            total = len(first.fields)
+            while end < len(out) and total < width and not out[end].problem and len(out[end].fields) < width:
+                total, end = total + len(out[end].fields) - 1, end + 1
+            broken = total == width and end - i > 1
+            reason, start = (f"broken record: an unquoted line break inside a field (lines {first.line}-"
+                             f"{out[end - 1].line}); quote the field or remove the line break"), i
+        elif width > 1 and not first.problem:
+            while end < len(out) and not out[end].problem and len(out[end].fields) == 1:
+                end += 1
+            broken = end - i > 1
+            reason, start = (f"a line of one field below a complete row (lines {first.line}-{out[end - 1].line}): "
+                             "the rest of its last field after an unquoted line break, or a note below the data"), i + 1
+        else:
+            broken = False
+        if not broken:
+            i += 1
+            continue
+        for k in range(start, end):
+            out[k] = Record(out[k].line, out[k].fields if k == i else [""] * width, reason)
+        i = end
+    return out
 
 
 # ---------------------------------------------------------------- other formats
 
 
 def read_xlsx(data: bytes, sheet: str | None = None, hints=(), **_) -> tuple[pd.DataFrame, list[str]]:
-    """The first (or the named) sheet of a workbook; `_row` is the Excel row number."""
+    """The first (or the named) sheet of a workbook; `_row` is the Excel row number. The sheet's XML and the
+    shared strings are measured (size, rows, longest cell) while decompressing, before anything is parsed."""
     import openpyxl
 
     if what_is(data) != "an XLSX workbook":
         raise wrong_format(data, "an XLSX workbook")
-    with warnings.catch_warnings():
+    with damaged_workbook(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl's "no default style" and the like
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        check_members(archive, sheet)
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             ws = pick_sheet(book, sheet)
             ws.reset_dimensions()  # some writers store a wrong sheet size; read every row
-            rows = enumerate(ws.iter_rows(values_only=True), 1)
-            records = [Record(i, [cell_text(v) for v in row]) for i, row in rows]
+            records = sheet_records(ws)
         finally:
             book.close()
     records = [r for r in records if "".join(r.fields).strip()]
@@ -412,19 +623,104 @@ def read_xlsx(data: bytes, sheet: str | None = None, hints=(), **_) -> tuple[pd.
     return frame_from_records(records, hints, ",", "row")
 
 
-def sheet_names(path: Path) -> list[str]:
-    """The sheet names of an XLSX workbook, in order; empty when it is not one."""
-    import openpyxl
+def sheet_records(ws) -> list[Record]:
+    """Each row of a sheet as a Record, within the row and column limits (gaps in row numbers count)."""
+    most = limits.current()
+    records = []
+    for i, row in enumerate(ws.iter_rows(values_only=True), 1):
+        if i > most.xlsx_rows:
+            where = f"the row count of sheet {ws.title!r}"
+            raise Unreadable(exceeded("xlsx_rows", f"more than {most.xlsx_rows:,}", where))
+        if len(row) > most.columns:
+            raise Unreadable(exceeded("columns", len(row), f"the width of row {i} of sheet {ws.title!r}"))
+        records.append(Record(i, [cell_text(v) for v in row]))
+    return records
+
+
+@contextmanager
+def damaged_workbook():
+    """A damaged ZIP member (bad deflate data, a wrong checksum, cut short) as an Unreadable that says so."""
+    try:
+        yield
+    except (zlib.error, zipfile.BadZipFile, EOFError) as e:
+        raise Unreadable(f"the workbook is damaged ({e}); open it in Excel and save it again, or export it "
+                         "again") from None
+
+
+def check_members(archive: zipfile.ZipFile, sheet: str | None) -> None:
+    """Every member within the size limit by the ZIP directory (zipfile never inflates a member past the size
+    the directory gives), then the shared strings and the sheet to read measured as they decompress: all
+    before openpyxl, which reads the shared strings whole and scans a sheet for its size on opening."""
+    most = limits.current().xlsx_bytes
+    for info in archive.infolist():
+        if info.file_size > most:
+            raise Unreadable(exceeded("xlsx_bytes", info.file_size, f"the decompressed size of {info.filename}"))
+    for name in archive.namelist():
+        if name.lower().endswith("sharedstrings.xml"):
+            scan_xml(archive, name)
+    paths = sheet_paths(archive)
+    chosen = paths.get(sheet) if sheet in paths else (
+        list(paths.values())[int(sheet) - 1] if str(sheet).isdigit() and 1 <= int(sheet) <= len(paths) else None)
+    if sheet is None and paths:
+        chosen = next(iter(paths.values()))
+    names = set(archive.namelist())
+    for name in [chosen] if chosen in names else [n for n in names if n.startswith("xl/worksheets/")]:
+        scan_xml(archive, name, count_rows=True)
+
+
+def sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its member in the archive, in the workbook's order (empty when the parts are missing)."""
+    from xml.etree import ElementTree
+
+    def local(tag):
+        return tag.rsplit("}", 1)[-1]
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(path, read_only=True)
-            try:
-                return list(book.sheetnames)
-            finally:
-                book.close()
-    except Exception:  # noqa: BLE001 - not a workbook: no sheets to suggest
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter() if local(r.tag) == "Relationship"}
+    paths = {}
+    for e in book.iter():
+        if local(e.tag) == "sheet":
+            rid = next((v for k, v in e.attrib.items() if local(k) == "id"), None)
+            target = targets.get(rid, "")
+            paths[e.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return paths
+
+
+def scan_xml(archive: zipfile.ZipFile, name: str, count_rows: bool = False, chunk: int = 1 << 22) -> None:
+    """Decompress one member in chunks, counting bytes, the longest run between two tags (a cell's text) and,
+    for a sheet, its rows; an Unreadable as soon as one passes its limit."""
+    most = limits.current()
+    total, run, rows, tail = 0, 0, 0, b""
+    with archive.open(name) as f:
+        while piece := f.read(chunk):
+            total += len(piece)
+            if total > most.xlsx_bytes:
+                where = f"the decompressed size of {name}"
+                raise Unreadable(exceeded("xlsx_bytes", f"more than {most.xlsx_bytes:,}", where))
+            tags = np.flatnonzero(np.frombuffer(piece, np.uint8) == ord("<"))
+            longest = max(run + int(tags[0]), int(np.diff(tags).max(initial=0))) if len(tags) else 0
+            run = len(piece) - int(tags[-1]) - 1 if len(tags) else run + len(piece)
+            if max(longest, run) > most.line_bytes:
+                raise Unreadable(exceeded("line_bytes", f"more than {most.line_bytes:,}", f"a cell of {name}"))
+            if count_rows:
+                both = tail + piece  # a tag cut by the chunk's end is counted once, in the next
+                rows, tail = rows + both.count(b"<row") + both.count(b":row"), piece[-3:]
+                if rows > most.xlsx_rows:
+                    raise Unreadable(exceeded("xlsx_rows", f"more than {most.xlsx_rows:,}", f"the row count of {name}"))
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheet names of an XLSX workbook, in order (from its `xl/workbook.xml`); empty when it is not one."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(read_bytes(path))) as archive:
+            if archive.getinfo("xl/workbook.xml").file_size > limits.current().xlsx_bytes:
+                return []
+            return list(sheet_paths(archive))
+    except Exception:  # noqa: BLE001 - not a workbook (or not readable): no sheets to suggest
         return []
 
 
@@ -456,19 +752,38 @@ def cell_text(value) -> str:
 
 
 def read_parquet(data: bytes, **_) -> tuple[pd.DataFrame, list[str]]:
-    """A Parquet file as strings; `_row` is the record's position from 1."""
+    """A Parquet file as strings; `_row` is the record's position from 1. Integer columns with nulls stay
+    integers ("1001", not "1001.0", so ids still join), and so do float columns holding only whole numbers."""
+    import pyarrow.parquet as pq
+
     if data.startswith(b"PAR1") and not data.endswith(b"PAR1"):
         raise Unreadable("the Parquet file is cut short (no footer); copy or export it again")
     if what_is(data) != "a Parquet file":
         raise wrong_format(data, "a Parquet file")
-    frame = pd.read_parquet(io.BytesIO(data))
+    width = len(pq.ParquetFile(io.BytesIO(data)).schema_arrow.names)
+    if width > limits.current().columns:
+        raise Unreadable(exceeded("columns", width, "the number of columns"))
+    frame = pd.read_parquet(io.BytesIO(data), dtype_backend="numpy_nullable")
+    whole = [c for c in frame.columns if whole_numbers(frame[c])]
+    frame = frame.astype({c: "Int64" for c in whole})
     frame = frame.astype(object).where(frame.notna(), "").astype(str)
     frame.columns = column_names(list(frame.columns))
-    return frame.assign(_row=np.arange(1, len(frame) + 1)), []
+    notes = [f"column {c!r} holds whole numbers stored as decimals: read as 1001, not 1001.0" for c in whole]
+    return frame.assign(_row=np.arange(1, len(frame) + 1)), notes
+
+
+def whole_numbers(column: pd.Series) -> bool:
+    """A float column whose values are all whole numbers within float precision (ids after a null crept in)."""
+    if not pd.api.types.is_float_dtype(column.dtype):
+        return False
+    values = column.dropna().astype(float)
+    return bool(len(values)) and bool(((values % 1 == 0) & (values.abs() < 2**53)).all())
 
 
 def read_jsonl(data: bytes, hints=(), **_) -> tuple[pd.DataFrame, list[str]]:
     """JSON Lines (one object per line; `_row` is the line) or a JSON array of objects (its position)."""
+    if not data[:256].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        check_lines(data)  # JSON Lines: before decoding (a JSON array may well be one long line)
     text, notes = decode_bytes(data)
     text = check_text(data, text, "a JSON Lines file")
     items = json_array(text)
@@ -476,6 +791,8 @@ def read_jsonl(data: bytes, hints=(), **_) -> tuple[pd.DataFrame, list[str]]:
         items = [(number, line) for number, line in enumerate(text.split("\n"), 1) if line.strip()]
         items = [(number, *json_object(line)) for number, line in items]
     keys = list(dict.fromkeys(k for _, obj, _ in items for k in obj))
+    if len(keys) > limits.current().columns:
+        raise Unreadable(exceeded("columns", len(keys), "the number of distinct keys"))
     frame = pd.DataFrame([[json_text(obj.get(k)) for k in keys] for _, obj, _ in items], columns=keys, dtype=object)
     frame = frame.astype(str)
     frame.columns = column_names(keys)
@@ -487,25 +804,53 @@ def read_jsonl(data: bytes, hints=(), **_) -> tuple[pd.DataFrame, list[str]]:
 
 def json_array(text: str):
     """(position, object, problem) for each element of a JSON array, or None when the text is not one."""
-    if not text.lstrip().startswith("["):
+    if not re.match(r"\s*\[", text):
         return None
     try:
         values = json.loads(text)
     except ValueError:
         return None
+    except RecursionError:
+        raise Unreadable(f"the JSON is nested too deeply to read (over {limits.current().json_depth} levels); "
+                         "export it as JSON Lines or CSV") from None
     if not isinstance(values, list):
         return None
-    return [(i, v, "") if isinstance(v, dict) else (i, {}, f"not a JSON object: {json.dumps(v)[:60]}")
-            for i, v in enumerate(values, 1)]
+    return [(i, v, json_problem(v)) for i, v in enumerate(values, 1)]
 
 
 def json_object(line: str) -> tuple[dict, str]:
-    """(object, "") for a line holding a JSON object, else ({}, why not)."""
+    """(object, "") for a line holding a JSON object, else ({}, why not), never quoting the line."""
     try:
         value = json.loads(line)
     except ValueError as e:
-        return {}, f"malformed JSON ({e.msg}): {line.strip()[:60]!r}"
-    return (value, "") if isinstance(value, dict) else ({}, f"not a JSON object: {line.strip()[:60]!r}")
+        return {}, f"malformed JSON ({e.msg.removesuffix(' at')}, column {e.colno})"
+    except RecursionError:
+        return {}, f"JSON nested too deeply (over {limits.current().json_depth} levels)"
+    problem = json_problem(value)
+    return ({}, problem) if problem else (value, "")
+
+
+def json_problem(value) -> str:
+    """Why a parsed JSON value is no row: not an object, or nested deeper than the limit; "" for a good one."""
+    if not isinstance(value, dict):
+        return f"not a JSON object (a JSON {json_kind(value)})"
+    most = limits.current().json_depth
+    depth = json_depth(value, most)
+    return f"JSON nested {depth} levels deep, over the limit of {most}" if depth > most else ""
+
+
+def json_kind(value) -> str:
+    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
+
+
+def json_depth(value, most: int) -> int:
+    """How deep containers nest in a JSON value (an object of scalars: 1), counted without recursion and
+    stopping just past `most`."""
+    depth, level = 0, [value]
+    while level and depth <= most:
+        depth += 1
+        level = [v for c in level for v in (c.values() if isinstance(c, dict) else c) if isinstance(v, (dict, list))]
+    return depth
 
 
 def json_text(value) -> str:
@@ -531,6 +876,6 @@ def read_errors() -> tuple[type[BaseException], ...]:
     import pyarrow
     from openpyxl.utils.exceptions import InvalidFileException
 
-    return (ValueError, KeyError, OSError, EOFError, SyntaxError, zipfile.BadZipFile, csv.Error,
+    return (ValueError, KeyError, OSError, EOFError, SyntaxError, zipfile.BadZipFile, zlib.error, csv.Error,
             InvalidFileException, pyarrow.ArrowException)
 

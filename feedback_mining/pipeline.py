@@ -11,7 +11,6 @@ import logging
 import pickle
 import re
 import time
-from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -31,6 +30,7 @@ from feedback_mining.join import add_effort, add_ticket_evidence, attach_texts, 
 from feedback_mining.language import detect
 from feedback_mining.rank import Partials, merge_segments, partials, segment_partials
 from feedback_mining.read import OPTIONAL, REJECT_COLUMNS, REQUIRED, Source, read_source, validate_source
+from feedback_mining.read import reject_reasons
 from feedback_mining.registry import file_sha256
 
 log = logging.getLogger("feedback_mining")
@@ -268,19 +268,18 @@ def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
     inputs, reconciliation = {}, {}
     for name, source in sources.items():
         used = int(links.loc[links["source"] == name, "item_id"].isin(item_ids).sum())
-        rejected = len(source.rejects)
+        rejected = source.rows_rejected
         inputs[name] = {"path": str(source.path) if source.path else None,
                         "sha256": file_sha256(source.path) if source.path else None, "rows_read": source.rows_read,
                         "notes": source.notes}
         reconciliation[name] = {"rows_read": source.rows_read, "rows_used": used, "rows_rejected": rejected,
                                 "reconciles": source.rows_read == used + rejected,
-                                "fields_emptied": len(source.field_issues)}
+                                "fields_emptied": source.fields_emptied}
     return {
         "tool": "feedback_mining", "version": __version__, "week": config.week,
         "created_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
         "inputs": inputs, "reconciliation": reconciliation,
-        "rejects_by_reason": dict(Counter(re.sub(r"'[^']*'", "…", r)[:80]
-                                          for s in sources.values() for r in s.rejects["reason"])),
+        "rejects_by_reason": reject_reasons(sources.values()),
         "items": {"total": len(items), "by_source": items["source"].value_counts().to_dict(),
                   "effort_source": items["effort_source"].value_counts().to_dict(),
                   "sentiment": sentiment_counts(items)},

@@ -16,6 +16,7 @@ import difflib
 import functools
 import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -23,13 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from feedback_mining import limits
 from feedback_mining.checks import scale_problems
 from feedback_mining.config import Config, Scale
 from feedback_mining.errors import InputError
 from feedback_mining.formats import header_key, load_table, sheet_names
-from feedback_mining.values import parse_dates, parse_scores
+from feedback_mining.values import implausible, parse_dates, parse_scores, plausible_range
 
-__all__ = ["Source", "load_table", "normalise_touchpoint_names", "read_source", "validate_source"]
+__all__ = ["Source", "load_table", "normalise_touchpoint_names", "read_source", "reject_reasons", "validate_source"]
 
 REJECT_COLUMNS = ["source", "row", "id", "reason", "column", "action"]
 ROW_REJECTED, FIELD_EMPTIED = "row rejected", "field emptied"
@@ -77,12 +79,23 @@ class Source:
     name: str
     path: Path | None
     rows: pd.DataFrame
-    rejects: pd.DataFrame  # one line per rejected row: rows_read == len(rows) + len(rejects)
+    rejects: pd.DataFrame  # one line per rejected row, up to the listing limit: see rows_rejected
     rows_read: int
     field_issues: pd.DataFrame = field(default_factory=_empty_issues)  # fields emptied in kept rows
     notes: list[str] = field(default_factory=list)  # how the file was read: encoding guesses, skipped lines
     warnings: list = field(default_factory=list)  # checks.DataWarning: data that contradict a confirmed setting
     columns: list[str] = field(default_factory=list)  # the file's columns (our names where mapped), as read
+    unlisted: Counter = field(default_factory=Counter)  # reason kind -> rejected rows past the listing limit
+    fields_unlisted: int = 0  # emptied fields past the listing limit
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rejected rows, listed or only counted: rows_read == len(rows) + rows_rejected."""
+        return len(self.rejects) + sum(self.unlisted.values())
+
+    @property
+    def fields_emptied(self) -> int:
+        return len(self.field_issues) + self.fields_unlisted
 
     def issues(self) -> pd.DataFrame:
         """Rejected rows and emptied fields together, in file order: the lines of `rejects.csv`."""
@@ -175,6 +188,8 @@ def validate_rows(frame: pd.DataFrame, source: str, config: Config) -> tuple[pd.
     verdicts = _Verdicts(frame, source, id_col)
     if "_malformed" in frame.columns:
         verdicts.reject(frame["_malformed"] != "", "", lambda m: frame["_malformed"].to_numpy()[m])
+    if "_short" in frame.columns:  # a line with fewer fields than the header: kept, padded, listed
+        verdicts.empty(frame["_short"] != "", "", lambda m: frame["_short"].to_numpy()[m])
     verdicts.reject(frame[id_col] == "", id_col, f"empty {id_col}")
     if source == "comments":
         verdicts.reject(frame["text"].str.strip() == "", "text", "empty text")
@@ -200,7 +215,19 @@ def check_fields(frame: pd.DataFrame, source: str, config: Config, verdicts: _Ve
         elif action == EMPTIED_IF_USABLE:
             verdicts.reject(bad & ~usable, column, reason)
         verdicts.empty(bad, column, reason)  # listed only for the rows that are kept
-    return {column: values for column, (values, _, _) in parsed.items()}
+    typed = {column: values for column, (values, _, _) in parsed.items()}
+    if source == "tickets":
+        typed["closed_at"] = check_order(frame, typed, verdicts)
+    return typed
+
+
+def check_order(frame: pd.DataFrame, typed: dict, verdicts: _Verdicts) -> pd.Series:
+    """A ticket closed before it was created: `closed_at` emptied (it would give negative resolution hours)."""
+    before = (typed["closed_at"] < typed["created_at"]).to_numpy()
+    closed, created = frame["closed_at"].to_numpy(), frame["created_at"].to_numpy()
+    verdicts.empty(before, "closed_at", lambda m: np.array(
+        [f"closed_at {short(a)} is before created_at {short(b)}" for a, b in zip(closed[m], created[m])], dtype=object))
+    return typed["closed_at"].where(~before)
 
 
 def parse_field(values: pd.Series, column: str, kind: str, config: Config):
@@ -208,17 +235,31 @@ def parse_field(values: pd.Series, column: str, kind: str, config: Config):
     raw = values.to_numpy()
 
     def reasons(template):
-        return lambda mask: np.array([template.format(repr(v)) for v in raw[mask]], dtype=object)
+        return lambda mask: np.array([template.format(short(v)) for v in raw[mask]], dtype=object)
 
     if kind == "date":
-        typed, bad = parse_dates(values, config.date_format)
-        return typed, bad, reasons(f"unparseable {column} {{}}")
+        typed, bad = parse_dates(values, config.date_format, plausible_only=False)
+        out = implausible(typed).to_numpy()
+        low, high = plausible_range()
+        unparseable, outside = reasons(f"unparseable {column} {{}}"), reasons(
+            f"implausible {column} {{}}: outside {low:%Y-%m-%d} to {high:%Y-%m-%d}")
+
+        def date_reasons(mask):
+            return np.where(out[mask], outside(mask), unparseable(mask))
+        return typed.where(~out), bad | out, date_reasons
     if kind == "count":
         typed, bad = parse_scores(values, 0, 1e6)
         return typed, bad, reasons(f"{column} {{}} is not a count")
     scale = score_scales(config)[column]
     typed, bad = parse_scores(values, scale.low, scale.high)
     return typed, bad, reasons(f"{column} {{}} is not a number in {scale.low:g}-{scale.high:g}")
+
+
+def short(value, most: int = 40) -> str:
+    """A field's value quoted for a reason, cut to `most` characters: a reason names the value, it does not
+    carry the text that ended up in the wrong column."""
+    value = str(value)
+    return repr(value if len(value) <= most else value[:most] + "…")
 
 
 def _usable_survey(frame: pd.DataFrame, parsed: dict) -> pd.Series:
@@ -285,7 +326,7 @@ def read_source(source: str, path: Path, config: Config) -> Source:
                                f"columns: pass --sheet {source}={other!r} (config: [sheet] {source} = "
                                f"\"{other}\")") from None
     result = validate_source(frame, source, config, path)
-    result.notes = list(frame.attrs.get("notes", []))
+    result.notes = list(frame.attrs.get("notes", [])) + result.notes
     if result.rows_read == 0:
         result.notes.append("the file has a header but no rows: read as an empty source")
     return result
@@ -323,5 +364,29 @@ def validate_source(frame: pd.DataFrame, source: str, config: Config, path=None)
     kept, rejects, field_issues = validate_rows(strings, source, config)
     if "touchpoint" in kept.columns:
         kept = kept.assign(touchpoint=normalise_touchpoint_names(kept["touchpoint"], touchpoint_aliases(config)))
-    return Source(source, path, kept, rejects, rows_read=len(frame), field_issues=field_issues, warnings=warnings,
-                  columns=[c for c in frame.columns if not c.startswith("_")])
+    most = limits.current().rejects_listed
+    unlisted = Counter(reason_kinds(rejects["reason"].iloc[most:]).value_counts().to_dict())
+    result = Source(source, path, kept, rejects.iloc[:most], rows_read=len(frame),
+                    field_issues=field_issues.iloc[:most], warnings=warnings,
+                    columns=[c for c in frame.columns if not c.startswith("_")],
+                    unlisted=unlisted, fields_unlisted=max(len(field_issues) - most, 0))
+    if unlisted or result.fields_unlisted:
+        result.notes.append(f"{len(rejects):,} rows rejected and {len(field_issues):,} fields emptied: rejects.csv "
+                            f"lists the first {most:,} of each, the others are only counted (run.json "
+                            f"rejects_by_reason); {limits.LIMITS['rejects_listed'][0]}={len(rejects)} lists them all")
+    return result
+
+
+def reason_kinds(reasons: pd.Series) -> pd.Series:
+    """Reasons without their values and line numbers ("unparseable submitted_at …"), to count by kind."""
+    kinds = reasons.astype(str).str.replace(r"'[^']*'|\"[^\"]*\"", "…", regex=True)
+    return kinds.str.replace(r"\b(lines?|column) \d[\d,]*(?:-\d[\d,]*)?", r"\1 …", regex=True).str[:160]
+
+
+def reject_reasons(sources) -> dict[str, int]:
+    """Rejected rows by kind of reason over the sources, listed and unlisted (run.json `rejects_by_reason`)."""
+    counts = Counter()
+    for source in sources:
+        counts.update(reason_kinds(source.rejects["reason"]).value_counts().to_dict())
+        counts.update(source.unlisted)
+    return dict(counts)

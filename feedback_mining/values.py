@@ -48,10 +48,32 @@ def labelled_numbers(text: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------- dates
 
 
-def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.Series, pd.Series]:
+def plausible_range() -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The dates feedback can carry: from 1990 to a year from today (a year 9999 or 1677 is a placeholder or
+    a misread, and would be ranked as a week of its own)."""
+    return pd.Timestamp("1990-01-01"), pd.Timestamp.now().normalize() + pd.Timedelta(days=366)
+
+
+def implausible(stamps: pd.Series) -> pd.Series:
+    """Mask of the dates outside `plausible_range`."""
+    low, high = plausible_range()
+    return stamps.notna() & ((stamps < low) | (stamps >= high))
+
+
+def parse_dates(values: pd.Series, date_format: str | None = None,
+                plausible_only: bool = True) -> tuple[pd.Series, pd.Series]:
     """Timestamps as naive UTC (ISO 8601 with any offset, else the DATE_RULES formats, taken as UTC; with
     `date_format`, a strftime format tried first, or `dayfirst` / `monthfirst` for slashed dates);
-    returns (timestamps, NaT where empty or bad; mask of bad values)."""
+    returns (timestamps, NaT where empty or bad; mask of bad values). Dates outside `plausible_range` are bad,
+    unless `plausible_only` is False."""
+    stamps, bad = _parse_dates(values, date_format)
+    if plausible_only:
+        out = implausible(stamps)
+        stamps, bad = stamps.where(~out), bad | out
+    return stamps, bad
+
+
+def _parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.Series, pd.Series]:
     text = values.astype(str).str.strip()
     stamps = pd.to_datetime(text.where(text != ""), format="ISO8601", errors="coerce", utc=True)
     stamps = stamps.dt.tz_localize(None).astype("datetime64[us]")
