@@ -110,12 +110,12 @@ def write_outputs(result, out: Path, previous: pd.DataFrame | None = None, confi
     earlier = previous_outputs(out)
     tmp = Path(tempfile.mkdtemp(prefix=".writing-", dir=out))
     try:
-        report.touchpoints.to_csv(tmp / "touchpoints.csv", index=False)
-        report.drill.to_csv(tmp / "pain_points.csv", index=False)
+        write_table(report.touchpoints, tmp / "touchpoints.csv")
+        write_table(report.drill, tmp / "pain_points.csv")
         item_table(result.items, [report.by]).to_parquet(tmp / "items.parquet", index=False)
         if report.by_segment is not None:
-            report.by_segment.to_csv(tmp / by_segment_name(report.by), index=False)
-        result.rejects.to_csv(tmp / "rejects.csv", index=False)
+            write_table(report.by_segment, tmp / by_segment_name(report.by))
+        write_table(result.rejects, tmp / "rejects.csv")
         (tmp / "report.html").write_text(render_page(report), encoding="utf-8")
         (tmp / "summary.md").write_text(render_summary(report), encoding="utf-8")
         write_xlsx(report, tmp / "touchpoints.xlsx")
