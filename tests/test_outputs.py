@@ -3,6 +3,11 @@ checked before any work (issue 15)."""
 
 import csv
 import dataclasses
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -10,7 +15,7 @@ import pytest
 
 from feedback_mining.cli import main
 from feedback_mining.pipeline import run_job
-from feedback_mining.report import write_outputs
+from feedback_mining.report import OUTPUT_NAMES, write_outputs
 from feedback_mining.report.files import FORMULA_START, PLAIN_NUMBER, neutralise_formulas
 
 HYPERLINK = '=hyperlink("http://evil.example","tp")'
@@ -83,3 +88,102 @@ def test_enrich_writes_no_live_formula(tmp_path, suffix):
     else:
         table = pd.read_csv(out, sep="\t" if suffix == ".tsv" else ",", dtype=str)
         assert table["id"].tolist() == ["'=1+2", "2"] and table["text"][0] == "'" + HYPERLINK
+
+
+# ---------------------------------------------------------------- the output set, replaced as a whole
+
+
+@pytest.fixture
+def run_args(tmp_path, week, term_files):
+    """`run` on the small week into tmp_path/out, without history; add `--by segment` for a ninth file."""
+    week["surveys"]["segment"] = ["retail", "business", "retail", "business"]
+    for name, frame in week.items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    return ["run", *(f"--{n}={tmp_path / n}.csv" for n in week), "--taxonomy", str(term_files[0]),
+            "--out", str(tmp_path / "out"), "--bootstrap", "20", "--no-history", "--quiet"]
+
+
+def snapshot(out) -> dict[str, bytes]:
+    """Every entry of `out` (dot-folders included) with the bytes of the files."""
+    return {p.name: p.read_bytes() if p.is_file() else b"<dir>" for p in out.iterdir()}
+
+
+def failing_replace(monkeypatch, out, at: int):
+    """Make the `at`-th move of the swap (into `out` or aside) fail, as a full disk or a lost share would."""
+    real, calls = os.replace, []
+
+    def replace(src, dst):
+        if Path(dst).parent == out or Path(dst).parent.name.startswith(".previous-"):
+            calls.append(dst)
+            if len(calls) == at:
+                raise OSError(28, "No space left on device")
+        return real(src, dst)
+    monkeypatch.setattr(os, "replace", replace)
+
+
+@pytest.mark.parametrize("at", [1, 5, 9, 10, 14, 17])  # 9 old files move aside (1-9), then 8 new ones move in
+def test_a_failed_move_leaves_exactly_the_old_set(run_args, tmp_path, monkeypatch, at):
+    out = tmp_path / "out"
+    assert main([*run_args, "--by", "segment"]) == 0
+    (out / "my_notes.txt").write_text("mine", encoding="utf-8")
+    before = snapshot(out)
+    failing_replace(monkeypatch, out, at)
+    assert main(run_args) == 1  # without --by: before, 5 new files and 2 old ones were left
+    assert snapshot(out) == before  # the old set, byte for byte, with touchpoints_by_segment.csv; no dot-folders
+
+
+KILLER = """
+import os, shutil, signal, sys
+from pathlib import Path
+from feedback_mining.cli import main
+what, at, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+calls = []
+def deadly(real, ours):
+    def wrapped(*args, **kwargs):
+        if ours(*args):
+            calls.append(args)
+            if len(calls) == at:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
+    return wrapped
+if what == "replace":
+    os.replace = deadly(os.replace, lambda src, dst: Path(dst).parent == out or ".previous-" in str(dst))
+else:
+    shutil.rmtree = deadly(shutil.rmtree, lambda path, *a: Path(path).name.startswith(".previous-"))
+main(sys.argv[4:])
+"""
+
+
+@pytest.mark.parametrize(("what", "at", "survives"), [
+    ("replace", 4, "old"),  # killed while moving the old set aside
+    ("replace", 13, "old"),  # while moving the new set in
+    ("replace", 17, "old"),  # just before run.json moves in
+    ("rmtree", 1, "new"),  # after run.json moved in, before the old set was deleted
+])
+def test_a_run_killed_while_swapping_leaves_one_set_after_the_next_start(run_args, tmp_path, what, at, survives):
+    from feedback_mining.report.outdir import clean_leftovers
+
+    out = tmp_path / "out"
+    assert main([*run_args, "--by", "segment"]) == 0
+    old = snapshot(out)
+    killed = subprocess.run([sys.executable, "-c", KILLER, what, str(at), str(out), *run_args],
+                            cwd=Path(__file__).parents[1], check=False, capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert any(p.name.startswith(".previous-") for p in out.iterdir())  # before: left as it was, never cleaned
+    assert clean_leftovers(out)
+    after = snapshot(out)
+    if survives == "old":
+        assert after == old
+    else:
+        assert set(after) == {*OUTPUT_NAMES} and after["run.json"] != old["run.json"]
+
+
+def test_leftovers_of_killed_runs_are_cleaned_and_live_ones_kept(run_args, tmp_path):
+    out = tmp_path / "out"
+    assert main(run_args) == 0
+    for name in (".writing-abc", f".writing-{os.getppid()}-live", ".writing-999999999-gone", ".previous-xyz"):
+        (out / name).mkdir()
+        (out / name / "report.html").write_text("half", encoding="utf-8")
+    (out / ".cache").mkdir()  # not ours
+    assert main(run_args) == 0
+    assert {p.name for p in out.iterdir()} == {*OUTPUT_NAMES, f".writing-{os.getppid()}-live", ".cache"}
