@@ -183,9 +183,10 @@ def config_from_args(args) -> Config:
 
 def command_run(args) -> int:
     from feedback_mining.pipeline import run_job
-    from feedback_mining.report import write_outputs
+    from feedback_mining.report import check_out, write_outputs
 
     config = config_from_args(args)
+    check_out(config.out, [*config.inputs().values(), history_path(config.history)])  # before any work
     if args.example:
         config = example_config(config)
     say = (lambda *a: None) if config.quiet else (lambda *a: print(*a, file=sys.stderr))

@@ -187,3 +187,58 @@ def test_leftovers_of_killed_runs_are_cleaned_and_live_ones_kept(run_args, tmp_p
     (out / ".cache").mkdir()  # not ours
     assert main(run_args) == 0
     assert {p.name for p in out.iterdir()} == {*OUTPUT_NAMES, f".writing-{os.getppid()}-live", ".cache"}
+
+
+# ---------------------------------------------------------------- --out, checked before any work
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Fail the test if the run starts reading: the checks must stop it before."""
+    def run_job(*args, **kwargs):
+        raise AssertionError("the run started before --out was checked")
+    monkeypatch.setattr("feedback_mining.pipeline.run_job", run_job)
+
+
+def test_out_that_is_a_file_stops_before_any_work(run_args, tmp_path, capsys, no_work):
+    (tmp_path / "out").write_text("not a folder", encoding="utf-8")
+    assert main(run_args) == 2  # before: exit 1 after the whole run
+    assert f"--out {tmp_path / 'out'} is a file" in capsys.readouterr().err
+
+
+def test_out_under_a_file_stops_before_any_work(run_args, tmp_path, capsys, no_work):
+    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
+    assert main([*run_args, "--out", str(tmp_path / "notes.txt" / "sub")]) == 2
+    assert f"{tmp_path / 'notes.txt'} is a file" in capsys.readouterr().err
+
+
+def test_out_not_writable_stops_before_any_work(run_args, tmp_path, capsys, no_work, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    if os.geteuid() == 0:  # root writes anywhere: make the check see what a user would
+        real = os.access
+        monkeypatch.setattr(os, "access", lambda p, mode, **kw: Path(p) != locked and real(p, mode, **kw))
+    assert main([*run_args, "--out", str(locked / "out")]) == 2
+    assert f"{locked} is not writable" in capsys.readouterr().err
+    locked.chmod(0o755)
+
+
+@pytest.mark.parametrize("name", ["items.parquet", "touchpoints.csv", "touchpoints_by_segment.csv"])
+def test_an_input_named_like_an_output_in_out_stops_before_any_work(week, run_args, tmp_path, capsys, no_work, name):
+    out = tmp_path / "out"
+    out.mkdir()
+    surveys = out / name
+    week["surveys"].to_parquet(surveys) if name.endswith(".parquet") else week["surveys"].to_csv(surveys, index=False)
+    before = surveys.read_bytes()
+    assert main([*run_args, f"--surveys={surveys}"]) == 2  # before: the input was silently overwritten (or removed)
+    assert f"{surveys} is inside --out {out} and named like an output" in capsys.readouterr().err
+    assert surveys.read_bytes() == before
+
+
+def test_an_input_in_out_under_another_name_is_fine(week, run_args, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    week["surveys"].to_csv(out / "surveys.csv", index=False)
+    assert main([*run_args, f"--surveys={out / 'surveys.csv'}"]) == 0
+    assert {p.name for p in out.iterdir()} == {*OUTPUT_NAMES, "surveys.csv"}
