@@ -5,6 +5,8 @@ place (`write_outputs`).
 Content-Security-Policy that forbids them and every network fetch; every piece of customer text in it is escaped.
 `summary.md` (markdown.py) and `touchpoints.xlsx` (xlsx.py) render from the same `Report` (model.py), in English or
 Russian (i18n.py); the week-over-week changes and trends come from the history file (trend.py).
+`--out` is checked before a run, and its outputs are replaced as one set (outdir.py); no CSV cell is a live
+formula (files.py).
 """
 
 from __future__ import annotations
