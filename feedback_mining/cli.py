@@ -16,7 +16,7 @@ from feedback_mining.config import Config, check_week, load_config, parse_scale,
 from feedback_mining.errors import FeedbackMiningError, UsageError
 from feedback_mining.history import DEFAULT_NAME as HISTORY_FILE
 from feedback_mining.history import ENV_VAR as HISTORY_ENV
-from feedback_mining.history import history_path, list_weeks, previous_week, store_week
+from feedback_mining.history import check_history, history_path, list_weeks, previous_week, store_week
 from feedback_mining.model_commands import add_commands as add_model_commands
 from feedback_mining.model_commands import command_evaluate, command_train
 
@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("--history", type=Path, help=f"DuckDB file of past weeks, for week-over-week deltas "
                                                        f"(default: ${HISTORY_ENV} or ./{HISTORY_FILE})")
     options.add_argument("--no-history", dest="store_history", action="store_const", const=False,
-                         help="do not store this week in the history (deltas are still read from it)")
+                         help="do not store this week in the history (deltas are still read from it; an unreadable "
+                              "file only warns)")
     options.add_argument("--report-lang", dest="report_lang", choices=["en", "ru"],
                          help="language of report.html, summary.md and touchpoints.xlsx (default: en)")
     options.add_argument("--quiet", action="store_const", const=True, help="print nothing but errors and warnings")
@@ -194,26 +195,31 @@ def config_from_args(args) -> Config:
 def command_run(args) -> int:
     from feedback_mining.corrections import check_not_overwritten
     from feedback_mining.pipeline import run_job
-    from feedback_mining.report import write_outputs
+    from feedback_mining.report import check_out, write_outputs
 
     config = config_from_args(args)
+    check_out(config.out, [*config.inputs().values(), history_path(config.history)])  # before any work
     if args.example:
         config = example_config(config)
     check_not_overwritten(config.corrections, config.out)
+    unreadable = check_history(history_path(config.history), config.store_history)
     say = (lambda *a: None) if config.quiet else (lambda *a: print(*a, file=sys.stderr))
     start = time.perf_counter()
     say(f"reading {', '.join(f'{k}={v}' for k, v in config.inputs().items()) or 'nothing'}")
     result = run_job(config, progress=lambda done, total: say(f"  text stages: {done:,}/{total:,} texts"),
                      say=lambda line: say(f"  {line}"))
     history, week = history_path(config.history), result.manifest["week"]
-    previous = previous_week(history, week)
+    if unreadable:  # --no-history with a file DuckDB cannot open: the run goes on without it
+        result.manifest["warnings"] = [*result.manifest.get("warnings", []), {"check": "history", "message": unreadable}]
+    previous = None if unreadable else previous_week(history, week)
     result.manifest["history"] = {"path": str(history), "previous_week": previous[0] if previous else None,
                                   "stored": bool(config.store_history and week)}
-    written = write_outputs(result, config.out, previous[1] if previous else None, config=config, history=history)
-    if result.manifest["history"]["stored"]:
+    if result.manifest["history"]["stored"]:  # stored before the outputs move in, so their `stored` is true
         from feedback_mining.rank import drill_down, overall_scores, rank_touchpoints
         store_week(history, week, rank_touchpoints(result.parts), drill_down(result.parts),
                    {**result.manifest, "scores": overall_scores(result.parts)})  # the report's trends read scores
+    written = write_outputs(result, config.out, previous[1] if previous else None, config=config,
+                            history=None if unreadable else history)
     from feedback_mining.classify import model_sources
     say(f"models: {model_sources(result.manifest['models'])}")
     say(_run_summary(result, config.out, written, time.perf_counter() - start))

@@ -4,12 +4,18 @@ Weeks are keyed by their ISO label (`2026-W47`). Storing a week deletes and re-i
 transaction, so rerunning a week replaces it (idempotent) and a failed write leaves the file as it was.
 `compare_weeks` adds `delta_share`, `delta_rank` and `change_significant` against the latest stored week
 *before* the current one, so a rerun of the same week compares with the same previous week.
+
+DuckDB lets one process write a file (or several read it); a run that finds the file in use by another waits for
+it, with backoff, up to `$FEEDBACK_MINING_HISTORY_TIMEOUT` seconds (default 30), then stops with `HistoryBusy`.
+A file DuckDB cannot open (truncated, not a database) raises `HistoryUnreadable`, which says how to fix it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +25,7 @@ from feedback_mining.errors import UsageError
 
 DEFAULT_NAME = "feedback_mining_history.duckdb"
 ENV_VAR = "FEEDBACK_MINING_HISTORY"
+TIMEOUT_VAR, TIMEOUT_S = "FEEDBACK_MINING_HISTORY_TIMEOUT", 30.0  # how long to wait for a file another run holds
 SIGNIFICANCE_NOTE = ("change_significant: the previous stored week's share lies outside this week's 95% bootstrap "
                      "interval (share_low..share_high), i.e. the change is larger than this week's sampling "
                      "uncertainty explains; delta_share = share - previous share, delta_rank = rank - previous rank "
@@ -45,10 +52,69 @@ def history_path(configured: Path | None = None) -> Path:
     return Path(os.environ.get(ENV_VAR) or Path.cwd() / DEFAULT_NAME)
 
 
-def _connect(path: Path, read_only: bool = False):
+class HistoryBusy(UsageError):
+    """The history file is held by another process for longer than the timeout."""
+
+
+class HistoryUnreadable(UsageError):
+    """The history file exists but DuckDB cannot open or read it."""
+
+    def __init__(self, path, reason):
+        self.path, self.reason = path, reason
+        super().__init__(f"the history file {path} cannot be read ({reason}); move it away (the next run starts a "
+                         f"new one) or give --history NEW; --no-history runs without it")
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for a history file in use: `$FEEDBACK_MINING_HISTORY_TIMEOUT`, else 30."""
+    text = os.environ.get(TIMEOUT_VAR, "").strip()
+    try:
+        return float(text) if text else TIMEOUT_S
+    except ValueError:
+        raise UsageError(f"{TIMEOUT_VAR}={text!r}: give the seconds to wait for the history file, e.g. 30") from None
+
+
+def _connect(path: Path, read_only: bool = False, timeout: float | None = None):
+    """A connection, once the file is free (waiting up to `timeout`, default `lock_timeout()`); else HistoryBusy,
+    or HistoryUnreadable when DuckDB cannot open the file."""
     import duckdb  # imported here so that the CLI starts without it
 
-    return duckdb.connect(str(path), read_only=read_only)
+    waited, delay, timeout = 0.0, 0.05, lock_timeout() if timeout is None else timeout
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as e:
+            if not _is_lock(e):
+                raise HistoryUnreadable(path, e) from None
+            if waited >= timeout:
+                pid = re.search(r"PID (\d+)", str(e))
+                raise HistoryBusy(
+                    f"the history file {path} is in use by another run{f' (PID {pid.group(1)})' if pid else ''}; "
+                    f"waited {waited:.0f} s. Wait for it to finish, or use --history OTHER "
+                    f"(${TIMEOUT_VAR} sets how long to wait)") from None
+        time.sleep(delay)
+        waited, delay = waited + delay, min(delay * 2, 1.0)
+
+
+def _is_lock(error: Exception) -> bool:
+    """DuckDB's `Could not set lock on file ...: Conflicting lock is held in ... (PID 123)`."""
+    return re.search(r"Could not set lock|Conflicting lock", str(error)) is not None
+
+
+def check_history(path: Path, store: bool) -> str | None:
+    """Before a run: raise HistoryUnreadable when the week is to be stored in a file DuckDB cannot open; without
+    storing, the warning to give instead (the run then has no week-over-week changes). None when it is usable."""
+    if not Path(path).exists():
+        return None
+    try:
+        _read(path, "SELECT count(*) FROM weeks", [], timeout=0)
+    except HistoryUnreadable as e:
+        if store:
+            raise
+        return f"history {path} unreadable: no week-over-week changes ({e.reason}); move it away or give --history"
+    except HistoryBusy:
+        pass  # another run is storing: reading and storing wait for it
+    return None
 
 
 # ---------------------------------------------------------------- writing
@@ -108,15 +174,19 @@ def store_week(path: Path, week: str, touchpoints: pd.DataFrame, pain_points: pd
 # ---------------------------------------------------------------- reading
 
 
-def _read(path: Path, query: str, params: list) -> pd.DataFrame | None:
+def _read(path: Path, query: str, params: list, timeout: float | None = None) -> pd.DataFrame | None:
     """Run a read-only query; None when there is no history file (or no tables in it) yet."""
+    import duckdb
+
     if not Path(path).exists():
         return None
-    con = _connect(path, read_only=True)
+    con = _connect(path, read_only=True, timeout=timeout)
     try:
         if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'weeks'").fetchone()[0]:
             return None
         return con.execute(query, params).df()
+    except duckdb.Error as e:
+        raise HistoryUnreadable(path, e) from None
     finally:
         con.close()
 

@@ -137,5 +137,8 @@ def review_table(items: pd.DataFrame, config=None) -> pd.DataFrame:
 
 
 def review_csv(queue: pd.DataFrame) -> pd.DataFrame:
-    """The queue as review.csv writes it: texts that Excel would take for a formula start with `'`."""
-    return queue.assign(text=excel_safe(queue["text"].astype(str)))
+    """The queue as review.csv writes it: texts (and any other text cell, e.g. a touchpoint name) that Excel would
+    take for a formula start with `'` (`report.files.neutralise_formulas`, OWASP)."""
+    from feedback_mining.report.files import neutralise_formulas  # the report package imports this module
+
+    return neutralise_formulas(queue.assign(text=excel_safe(queue["text"].astype(str))))

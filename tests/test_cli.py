@@ -135,15 +135,19 @@ def test_a_rerun_replaces_the_previous_outputs_as_one_set(tmp_path, week, term_f
 
 
 def test_only_output_names_are_ever_removed(tmp_path):
-    from feedback_mining.report import previous_outputs, remove_stale_outputs
+    from feedback_mining.report import previous_outputs
+    from feedback_mining.report.outdir import staging_folder, swap_in
 
     (tmp_path / "run.json").write_text(json.dumps({"outputs": ["report.html", "touchpoints_by_x.csv", "../x.csv",
                                                                "data.csv", "run.json"]}), encoding="utf-8")
     for name in ("report.html", "touchpoints_by_x.csv", "data.csv"):
         (tmp_path / name).write_text("", encoding="utf-8")
     assert previous_outputs(tmp_path) == ["report.html", "touchpoints_by_x.csv", "run.json"]
-    assert remove_stale_outputs(tmp_path, previous_outputs(tmp_path), ["report.html", "run.json"]) == [
-        "touchpoints_by_x.csv"]
+    staged = staging_folder(tmp_path)
+    for name in ("report.html", "run.json"):
+        (staged / name).write_text("new", encoding="utf-8")
+    assert swap_in(tmp_path, staged, previous_outputs(tmp_path)) == ["report.html", "run.json"]
+    staged.rmdir()
     assert {p.name for p in tmp_path.iterdir()} == {"report.html", "data.csv", "run.json"}
     (tmp_path / "run.json").write_text("{}", encoding="utf-8")  # written before run.json listed its outputs
     assert previous_outputs(tmp_path) == ["report.html", "run.json"]

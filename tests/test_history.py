@@ -1,6 +1,8 @@
 """The week history: DuckDB storage keyed by ISO week, idempotent reruns, week-over-week deltas, the CLI."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 
 from feedback_mining import history
 from feedback_mining.cli import main
+from feedback_mining.errors import UsageError
 from feedback_mining.history import compare_weeks, history_path, list_weeks, load_week, previous_week, store_week
 from feedback_mining.values import parse_dates
 
@@ -195,3 +198,106 @@ def test_by_repeats_the_ranking_per_segment(tmp_path, inputs):
 def test_by_an_unknown_column_is_a_usage_error(tmp_path, inputs, capsys):
     code = main(["run", *inputs, "--out", str(tmp_path / "out"), "--no-history", "--by", "segmnt"])
     assert code == 2 and "--by 'segmnt'" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the outputs and the history tell one story
+
+
+def test_run_json_says_stored_only_once_the_week_is_in_the_history(tmp_path, inputs, monkeypatch):
+    from feedback_mining import report
+
+    db, out, real = tmp_path / "history.duckdb", tmp_path / "out", report.swap_in
+    seen = []
+
+    def swap_in(*args):  # the moment the outputs (and their run.json) move in: a kill here keeps both in step
+        seen.append(list_weeks(db)["week"].tolist())
+        return real(*args)
+    monkeypatch.setattr(report, "swap_in", swap_in)
+    assert main(["run", *inputs, "--out", str(out), "--history", str(db)]) == 0
+    assert seen == [["2026-W47"]]  # before: stored after the outputs were in place
+    assert json.loads((out / "run.json").read_text())["history"]["stored"] is True
+
+
+def test_a_failed_store_writes_no_outputs_that_claim_it(tmp_path, inputs, monkeypatch):
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr("feedback_mining.cli.store_week", disk_full)
+    assert main(["run", *inputs, "--out", str(tmp_path / "out"), "--history", str(tmp_path / "h.duckdb")]) == 1
+    assert not (tmp_path / "out" / "run.json").exists()  # before: outputs with `stored: true`, then exit 1
+
+
+HOLDER = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(float(sys.argv[2]))"
+
+
+@pytest.fixture
+def hold(tmp_path):
+    """hold(path, seconds): another process holds the history file open for writing, as a second run would."""
+    holders = []
+
+    def start(path, seconds):
+        holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), str(seconds)], stdout=subprocess.PIPE,
+                                  text=True)
+        holders.append(holder)
+        assert holder.stdout.readline().strip() == "ready"
+        return holder
+    yield start
+    for holder in holders:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_history_held_by_another_run_stops_with_a_clear_message(tmp_path, inputs, hold, monkeypatch, capsys):
+    db, out = tmp_path / "history.duckdb", tmp_path / "out"
+    store_week(db, "2026-W46", WEEK_A, pains(), manifest())
+    holder = hold(db, 60)
+    monkeypatch.setenv(history.TIMEOUT_VAR, "1")
+    assert main(["run", *inputs, "--out", str(out), "--history", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert f"the history file {db} is in use by another run (PID {holder.pid})" in err  # before: DuckDB's raw message
+    assert "--history OTHER" in err and history.TIMEOUT_VAR in err
+    assert not (out / "run.json").exists()  # before: every output written, with `stored: true`, then exit 1
+
+
+def test_a_run_waits_for_a_history_another_run_releases(tmp_path, inputs, hold, monkeypatch):
+    db = tmp_path / "history.duckdb"
+    store_week(db, "2026-W46", WEEK_A, pains(), manifest())
+    hold(db, 1.5)
+    monkeypatch.setenv(history.TIMEOUT_VAR, "30")
+    assert main(["run", *inputs, "--out", str(tmp_path / "out"), "--history", str(db)]) == 0
+    assert list_weeks(db)["week"].tolist() == ["2026-W46", "2026-W47"]
+
+
+def test_a_bad_timeout_is_a_usage_error(monkeypatch, tmp_path):
+    monkeypatch.setenv(history.TIMEOUT_VAR, "soon")
+    with pytest.raises(UsageError, match=history.TIMEOUT_VAR):
+        store_week(tmp_path / "h.duckdb", "2026-W47", WEEK_A, pains(), manifest())
+
+
+@pytest.fixture
+def truncated(tmp_path) -> Path:
+    """The first 1000 bytes of a real history file, as a full disk or an interrupted copy leaves it."""
+    whole, db = tmp_path / "whole.duckdb", tmp_path / "history.duckdb"
+    store_week(whole, "2026-W46", WEEK_A, pains(), manifest())
+    db.write_bytes(whole.read_bytes()[:1000])
+    return db
+
+
+def test_no_history_runs_without_a_truncated_history(tmp_path, inputs, truncated, capsys):
+    out, before = tmp_path / "out", truncated.read_bytes()
+    assert main(["run", *inputs, "--out", str(out), "--history", str(truncated), "--no-history"]) == 0  # before: 1
+    assert f"history {truncated} unreadable: no week-over-week changes" in capsys.readouterr().err
+    assert "no week-over-week changes" in (out / "report.html").read_text(encoding="utf-8")
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["history"]["stored"] is False and manifest["warnings"][-1]["check"] == "history"
+    assert truncated.read_bytes() == before  # left as it was
+
+
+def test_a_truncated_history_stops_a_storing_run_before_any_work(tmp_path, inputs, truncated, capsys, monkeypatch):
+    def run_job(*args, **kwargs):
+        raise AssertionError("the run started before the history was checked")
+    monkeypatch.setattr("feedback_mining.pipeline.run_job", run_job)
+    assert main(["run", *inputs, "--out", str(tmp_path / "out"), "--history", str(truncated)]) == 2
+    err = capsys.readouterr().err
+    assert f"the history file {truncated} cannot be read" in err and "move it away" in err and "--history NEW" in err
+    assert main(["history", "--history", str(truncated)]) == 2
+    assert "cannot be read" in capsys.readouterr().err
