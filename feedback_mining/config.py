@@ -16,6 +16,7 @@ from feedback_mining.errors import UsageError
 
 SOURCES = ("surveys", "comments", "tickets")
 REPORT_LANGUAGES = ("en", "ru")  # the words of report.html, summary.md and touchpoints.xlsx
+FAIL_ON = ("alerts",)  # `fail_on`: what makes `run` exit 3 (after every output and the history are written)
 DATE_ORDERS = ("dayfirst", "monthfirst")  # for slashed dates (11/23/2026) besides strftime formats
 
 
@@ -78,6 +79,7 @@ class Config:
     store_history: bool = True
     report_lang: str = "en"  # one of REPORT_LANGUAGES
     quiet: bool = False
+    fail_on: str | None = None  # "alerts": exit 3 when any alert fires (feedback_mining.alerts)
     stated: frozenset = frozenset()  # the settings the user gave (config file or flag), e.g. a confirmed ces_scale
 
     def inputs(self) -> dict[str, Path]:
@@ -244,6 +246,7 @@ SETTINGS = {
     "ces_scale": _scale_table, "csat_scale": _scale_table, "trust_scales": _boolean,
     "date_format": _date_format, "sheet": _sheet,
     "by": _text, "store_history": _boolean, "report_lang": _choice(REPORT_LANGUAGES), "quiet": _boolean,
+    "fail_on": _choice(FAIL_ON),
 }
 PATHS = {"surveys", "comments", "tickets", "out", "taxonomy", "sentiment_lexicon", "history", "models"}
 assert set(SETTINGS) == {f.name for f in dataclasses.fields(Config)} - {"stated"}

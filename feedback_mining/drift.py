@@ -292,14 +292,16 @@ def drift_warnings(table: pd.DataFrame) -> list[dict]:
     return out
 
 
-def measure(texts: pd.DataFrame, classifier, reference: Reference | None, seed: int = 0) -> dict:
+def measure(texts: pd.DataFrame, classifier, seed: int = 0, reference: Reference | None = None) -> dict:
     """Run.json's `drift`: `languages` (the table's rows), `untrained_language_share`, `warnings`, `thresholds`,
-    `reference` (its file, or None when there is none: no held-out figures or domain score then)."""
+    `reference` (its file; None without one: no held-out figures or domain score then). `reference` None: the
+    shipped one (`load_reference`)."""
+    reference = reference if reference is not None else load_reference()
     table = drift_table(texts, classifier, reference, seed)
     records = json.loads(table.to_json(orient="records"))  # NaN -> null
     return {"languages": records, "untrained_language_share": round(untrained_share(table)[0], 4),
             "warnings": drift_warnings(table), "thresholds": dict(THRESHOLDS), "min_texts": MIN_TEXTS,
-            "reference": reference.source if reference is not None else None}
+            "reference": (reference.source or None) if reference is not None else None}
 
 
 def trend(stored: pd.DataFrame, week: str, current: dict, metrics=("unseen_token_share", "domain_auc")) -> list[dict]:
