@@ -85,8 +85,8 @@ def build(recipe: Path, out: Path, root: Path | None = None) -> dict:
         held = own if len(own) >= MIN_OWN else held  # the feedback the models are made for, where we have it
         sample = held.sample(min(SAMPLE, len(held)), random_state=SEED)
         arrays[lang] = descriptors(sample, classifier).astype(np.float16)
-        meta["languages"][lang] = {"texts": int(len(rows)), "held_out": prediction_stats(held),
-                                   "sampled": int(len(sample))}
+        meta["languages"][lang] = {"texts": len(rows), "held_out": prediction_stats(held),
+                                   "sampled": len(sample)}
         meta["sources"][lang] = sample["source"].value_counts().to_dict()
     np.savez_compressed(out, meta=np.array(json.dumps(meta, ensure_ascii=False)), **arrays)
     return meta
