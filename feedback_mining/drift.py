@@ -173,7 +173,7 @@ def prediction_stats(texts: pd.DataFrame) -> dict:
     if rated.empty:
         return {"n": 0, "mean_confidence": None, "low_confidence_share": None, "labels": {}}
     mix = rated["sentiment"].value_counts(normalize=True).reindex(LABELS, fill_value=0.0)
-    return {"n": int(len(rated)), "mean_confidence": round(float(rated["sentiment_confidence"].mean()), 4),
+    return {"n": len(rated), "mean_confidence": round(float(rated["sentiment_confidence"].mean()), 4),
             "low_confidence_share": round(float(rated["sentiment_low_confidence"].astype(bool).mean()), 4),
             "labels": {k: round(float(v), 4) for k, v in mix.items()}}
 
