@@ -16,7 +16,8 @@ from feedback_mining.config import Config, check_week, load_config, parse_scale,
 from feedback_mining.errors import FeedbackMiningError, UsageError
 from feedback_mining.history import DEFAULT_NAME as HISTORY_FILE
 from feedback_mining.history import ENV_VAR as HISTORY_ENV
-from feedback_mining.history import check_history, history_path, list_weeks, previous_week, store_week
+from feedback_mining.history import check_history, history_path, list_weeks, previous_week, store_drift, store_week
+from feedback_mining.loop_commands import add_compare_command, alerts_exit, command_compare, watch
 from feedback_mining.model_commands import add_commands as add_model_commands
 from feedback_mining.model_commands import command_evaluate, command_train
 
@@ -27,6 +28,8 @@ EPILOG = """examples:
   feedback-mining run --config weekly.toml --corrections reviewed/2026-W47.csv   # a reviewed review.csv
   feedback-mining enrich comments.csv --out comments_enriched.csv --text-col text
   feedback-mining history --history feedback_mining_history.duckdb
+  feedback-mining run --config weekly.toml --fail-on alerts || notify-the-team   # exit 3: an alert fired
+  feedback-mining compare 2026-W45 2026-W48 --history feedback_mining_history.duckdb
   feedback-mining train --task sentiment --data labelled.csv --out my_models/ --tune
   feedback-mining evaluate --task sentiment --data labelled.csv --model my_models/
 
@@ -34,7 +37,9 @@ outputs of run (in --out): touchpoints.csv (ranked), pain_points.csv (drill-down
 rejects.csv (every row not used and every field emptied, with the reason), report.html, summary.md,
 touchpoints.xlsx, run.json, review.csv (the texts that most need a person; correct it, then --corrections);
 with --by COLUMN also touchpoints_by_COLUMN.csv. Each run stores its week in the --history file.
-exit codes: 0 done, 1 failed, 2 bad usage or unusable input."""
+exit codes: 0 done, 1 failed, 2 bad usage or unusable input, 3 (with --fail-on alerts) done, and an alert
+fired: a significant change, drift past its threshold or a data-quality problem (run.json and summary.md list
+them)."""
 
 ENRICH_EXAMPLES = """examples:
   feedback-mining enrich comments.csv --out comments_enriched.csv --text-col text
@@ -147,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("--report-lang", dest="report_lang", choices=["en", "ru"],
                          help="language of report.html, summary.md and touchpoints.xlsx (default: en)")
     options.add_argument("--quiet", action="store_const", const=True, help="print nothing but errors and warnings")
+    options.add_argument("--fail-on", dest="fail_on", choices=["alerts"],
+                         help="exit 3 when any alert fires (written after every output and the history), so a "
+                              "scheduler or CI job can notify; config key fail_on = \"alerts\"")
     loop = run.add_argument_group(
         "review and corrections", "Each run writes review.csv, the texts that most need a person, in the labelled-file "
                                   "format with the model's guesses filled in; correct it and pass it back with "
@@ -179,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   description="List the stored weeks: week, run time, items, top touchpoint.",
                                   epilog=HISTORY_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     history.add_argument("--history", type=Path, help=f"the DuckDB file (default: ${HISTORY_ENV} or ./{HISTORY_FILE})")
+    add_compare_command(commands)
     return parser
 
 
@@ -214,10 +223,12 @@ def command_run(args) -> int:
     previous = None if unreadable else previous_week(history, week)
     result.manifest["history"] = {"path": str(history), "previous_week": previous[0] if previous else None,
                                   "stored": bool(config.store_history and week)}
+    watch(result, None if unreadable else history, previous)  # the drift trend and the alerts, into run.json
     if result.manifest["history"]["stored"]:  # stored before the outputs move in, so their `stored` is true
         from feedback_mining.rank import drill_down, overall_scores, rank_touchpoints
         store_week(history, week, rank_touchpoints(result.parts), drill_down(result.parts),
                    {**result.manifest, "scores": overall_scores(result.parts)})  # the report's trends read scores
+        store_drift(history, week, result.manifest["drift"])
     written = write_outputs(result, config.out, previous[1] if previous else None, config=config,
                             history=None if unreadable else history)
     from feedback_mining.classify import model_sources
@@ -227,7 +238,7 @@ def command_run(args) -> int:
         + (f", compared with {previous[0]}" if previous else ", no earlier week to compare with"))
     for warning in result.manifest.get("warnings", []):  # printed even with --quiet: they change the reading
         print(f"feedback-mining: warning: {warning['message']}", file=sys.stderr)
-    return 0
+    return alerts_exit(result.manifest["alerts"], config.fail_on, say)
 
 
 def example_config(config: Config) -> Config:
@@ -297,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.argv = list(argv if argv is not None else sys.argv[1:])
         return {"run": command_run, "enrich": command_enrich, "history": command_history, "train": command_train,
-                "evaluate": command_evaluate}[args.command](args)
+                "evaluate": command_evaluate, "compare": command_compare}[args.command](args)
     except FeedbackMiningError as e:
         if args.debug:
             raise

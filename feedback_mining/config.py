@@ -16,6 +16,7 @@ from feedback_mining.errors import UsageError
 
 SOURCES = ("surveys", "comments", "tickets")
 REPORT_LANGUAGES = ("en", "ru")  # the words of report.html, summary.md and touchpoints.xlsx
+FAIL_ON = ("alerts",)  # `fail_on`: what makes `run` exit 3 (after every output and the history are written)
 DATE_ORDERS = ("dayfirst", "monthfirst")  # for slashed dates (11/23/2026) besides strftime formats
 
 
@@ -80,6 +81,7 @@ class Config:
     review_size: int = 200  # texts in review.csv, the week's review queue (review.py)
     corrections: list[Path] = field(default_factory=list)  # reviewed files applied to every run (corrections.py)
     quiet: bool = False
+    fail_on: str | None = None  # "alerts": exit 3 when any alert fires (feedback_mining.alerts)
     stated: frozenset = frozenset()  # the settings the user gave (config file or flag), e.g. a confirmed ces_scale
 
     def inputs(self) -> dict[str, Path]:
@@ -256,6 +258,7 @@ SETTINGS = {
     "date_format": _date_format, "sheet": _sheet,
     "by": _text, "store_history": _boolean, "report_lang": _choice(REPORT_LANGUAGES), "quiet": _boolean,
     "review_size": _number(0, integer=True), "corrections": _paths,
+    "fail_on": _choice(FAIL_ON),
 }
 PATHS = {"surveys", "comments", "tickets", "out", "taxonomy", "sentiment_lexicon", "history", "models"}
 PATH_LISTS = {"corrections"}  # lists of paths, each relative to the config file like PATHS

@@ -231,3 +231,50 @@ def compare_weeks(touchpoints: pd.DataFrame, previous: pd.DataFrame | None) -> p
     table = touchpoints.drop(columns=[c for c in deltas if c in touchpoints])
     at = table.columns.get_loc("rank_high") + 1 if "rank_high" in table else len(table.columns)
     return pd.concat([table.iloc[:, :at], deltas, table.iloc[:, at:]], axis=1)
+
+
+# ---------------------------------------------------------------- drift (feedback_mining.drift), one row per language
+
+DRIFT_COLUMNS = {"language": "VARCHAR", "n_texts": "BIGINT", "share_of_texts": "DOUBLE",
+                 "unseen_token_share": "DOUBLE", "mean_confidence": "DOUBLE", "low_confidence_share": "DOUBLE",
+                 "label_negative": "DOUBLE", "label_neutral": "DOUBLE", "label_positive": "DOUBLE",
+                 "label_shift": "DOUBLE", "domain_auc": "DOUBLE", "warnings": "BIGINT"}
+
+
+def store_drift(path: Path, week: str, drift: dict) -> None:
+    """Store (or replace) one week's drift figures (run.json's `drift`) in the `drift` table, created if missing."""
+    rows = pd.DataFrame(drift.get("languages", []))
+    warned = pd.Series([w.get("language") for w in drift.get("warnings", [])], dtype=object).value_counts()
+    rows = rows.assign(warnings=rows["language"].map(warned).fillna(0).astype(int)) if len(rows) else rows
+    rows = rows.reindex(columns=list(DRIFT_COLUMNS)).assign(week=week)
+    typed = {"week": "VARCHAR", **DRIFT_COLUMNS}
+    con = _connect(path)
+    try:
+        con.begin()
+        con.execute(f"CREATE TABLE IF NOT EXISTS drift (week VARCHAR NOT NULL, {_ddl(DRIFT_COLUMNS)})")
+        con.execute("DELETE FROM drift WHERE week = ?", [week])
+        con.register("_rows", rows)
+        casts = ", ".join(f'CAST("{c}" AS {kind})' for c, kind in typed.items())
+        names = ", ".join(f'"{c}"' for c in typed)
+        con.execute(f"INSERT INTO drift ({names}) SELECT {casts} FROM _rows")
+        con.unregister("_rows")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        con.close()
+
+
+def load_drift(path: Path) -> pd.DataFrame:
+    """Every stored week's drift rows (`week` + `DRIFT_COLUMNS`), oldest first; empty without a file or table."""
+    empty = pd.DataFrame(columns=["week", *DRIFT_COLUMNS])
+    if not Path(path).exists():
+        return empty
+    con = _connect(path, read_only=True)
+    try:
+        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'drift'").fetchone()[0]:
+            return empty
+        return con.execute("SELECT * FROM drift ORDER BY week, language").df()
+    finally:
+        con.close()

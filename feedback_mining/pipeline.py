@@ -25,6 +25,7 @@ from feedback_mining.classify import LexiconClassifier, ModelClassifier, classif
 from feedback_mining.clean import MAX_CHARS, clean, count_redactions
 from feedback_mining.config import SOURCES, Config
 from feedback_mining.corrections import apply_corrections, load_corrections
+from feedback_mining.drift import measure as measure_drift
 from feedback_mining.errors import UsageError
 from feedback_mining.join import add_effort, add_ticket_evidence, attach_texts, build_items, empty_frame
 from feedback_mining.language import detect
@@ -197,7 +198,7 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
     with timer.stage("text"):
         keep = ["source", "key", "clean_text", "language", "duplicate", "sentiment", "sentiment_confidence",
                 "sentiment_low_confidence", "pain_point_evidence", "effort_estimate",
-                *(f"p_{pp}" for pp in classifier.ids)]
+                *(f"p_{pp}" for pp in classifier.ids), "features"]
         raw_texts = collect_texts(sources)
         text_notes = text_warnings(raw_texts["text"])
         texts = enrich_in_chunks(raw_texts, classifier, config.chunk_size, progress=progress, keep=keep,
@@ -205,6 +206,10 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
         text_notes["no_letters (language und)"] = int((texts["language"] == "und").sum()) if len(texts) else 0
         del raw_texts
     say(f"text stages: {len(texts):,} texts in {timer.seconds['text']:.1f} s")
+    with timer.stage("drift"):
+        drift = measure_drift(texts, classifier, config.seed)
+        texts = texts.drop(columns="features")
+    say(f"drift: {len(drift['warnings'])} warnings in {timer.seconds['drift']:.1f} s")
     with timer.stage("join"):
         rows = {name: sources[name].rows if name in sources else _empty_source(name) for name in SOURCES}
         items, links = build_items(rows["surveys"], rows["comments"], rows["tickets"], config.window_days,
@@ -236,6 +241,7 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
     result.manifest["corrections"] = corrected
     result.manifest["texts"]["warnings"] = text_notes
     result.manifest["warnings"] = [w.as_dict() for w in warnings]
+    result.manifest["drift"] = drift
     return result
 
 

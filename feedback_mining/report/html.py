@@ -397,8 +397,57 @@ def quality(r: Report) -> Html:
                  Html(f'<dt>{esc(loc.t("languages", n=loc.count(n_texts)))}</dt><dd>{esc(langs or "–")}</dd>'),
                  Html(f'<dt>{esc(loc.t("redactions"))}</dt><dd>{esc(redactions or "–")}</dd>'),
                  Html(f'<dd>{esc(loc.t("duplicates", n=loc.count(texts.get("duplicates", 0))))}</dd>'),
-                 Html(f"<dd>{esc(effort)}</dd></dl>")])
+                 Html(f"<dd>{esc(effort)}</dd></dl>"), drift_block(r)])
     return _section("quality", loc.t("h_quality"), body)
+
+
+def drift_block(r: Report) -> Html:
+    """The drift subsection of data quality: per-language figures, their warnings, thresholds and trend."""
+    loc, d = r.locale, r.manifest.get("drift")
+    if not d:
+        return Html("")
+
+    def pct(value):
+        return loc.pct(None if missing(value) else value)
+
+    def with_ref(value, ref, show):
+        return f"{show(value)} ({show(ref)})" if not missing(ref) else show(value)
+
+    rows = [[loc.language(x["language"]), loc.count(x["n_texts"]), pct(x["training_share"]),
+             pct(x["unseen_token_share"]),
+             with_ref(x["mean_confidence"], x["ref_mean_confidence"], lambda v: loc.num(v, 2)),
+             with_ref(x["low_confidence_share"], x["ref_low_confidence_share"], pct),
+             " / ".join(pct(x[f"label_{k}"]) for k in ("negative", "neutral", "positive")),
+             loc.num(x["domain_auc"], 2)] for x in d.get("languages", [])]
+    head = [loc.t(k) for k in ("col_language", "col_texts", "col_training_share", "col_unseen", "col_confidence",
+                               "col_low_confidence", "col_label_mix", "col_domain_auc")]
+    warned = d.get("warnings", [])
+    status = (join([Html('<ul class="worse">'), join(Html(f"<li>{esc(w['message'])}</li>") for w in warned),
+                    Html("</ul>")]) if warned else Html(f'<p>{esc(loc.t("drift_ok"))}</p>'))
+    th = d.get("thresholds", {})
+    limits = loc.t("drift_thresholds", unseen=pct(th.get("unseen_token_share")),
+                   rise=loc.pp(th.get("low_confidence_rise")), shift=pct(th.get("label_shift")),
+                   auc=loc.num(th.get("domain_auc"), 2), untrained=pct(th.get("untrained_language_share")))
+    missing_reference = Html("" if d.get("reference") else f'<p class="note">{esc(loc.t("drift_no_reference"))}</p>')
+    return join([Html(f'<h3 id="drift">{esc(loc.t("h_drift"))}</h3><p>{esc(loc.t("drift_intro"))}</p>'), status,
+                 table(head, rows, {1, 2, 3, 4, 5, 7}, "compact"), missing_reference, drift_trend(r),
+                 Html(f'<p class="note">{esc(limits)}</p>')])
+
+
+def drift_trend(r: Report) -> Html:
+    """Weeks (rows) by language (columns): unknown words · domain AUC, from run.json's `drift.trend`."""
+    loc, rows = r.locale, pd.DataFrame(r.manifest.get("drift", {}).get("trend", []))
+    if rows.empty or rows["week"].nunique() < 2:
+        return Html("")
+    languages = [x for x in ("ru", "uk", "fa", "en", "other") if x in set(rows["language"])]
+    cells = {(x.week, x.language): f"{loc.pct(None if missing(x.unseen_token_share) else x.unseen_token_share)} · "
+                                   f"{loc.num(None if missing(x.domain_auc) else x.domain_auc, 2)}"
+             for x in rows.itertuples()}
+    weeks = sorted(rows["week"].unique())
+    body = [[w, *(cells.get((w, lang), "–") for lang in languages)] for w in weeks]
+    return join([Html(f'<h4>{esc(loc.t("drift_trend"))}</h4>'),
+                 table([loc.t("col_week"), *(loc.language(x) for x in languages)], body,
+                       set(range(1, len(languages) + 1)), "compact")])
 
 
 def methods(r: Report) -> Html:

@@ -171,6 +171,21 @@ WORDS = {
         "pp": "pp", "not_available": "not available",
         # summary.md
         "md_title": "Customer effort, week {week}",
+        "md_alerts": "Alerts ({n})",
+        "h_drift": "Drift: this week's texts against the models' training texts",
+        "drift_intro": "Per language, each distinct text once: how many of its words the models know and how sure "
+                       "they are, next to the same figures on held-out training texts (in brackets).",
+        "drift_thresholds": "Warnings when unknown words exceed {unseen}, the low-confidence share rises more than "
+                            "{rise} above the held-out texts', the label mix moves more than {shift}, the domain "
+                            "classifier's AUC exceeds {auc} (0.5: like the training texts, 1: another kind of "
+                            "text), or more than {untrained} of the texts are in languages the models were not "
+                            "trained on.",
+        "drift_ok": "Every figure is within its threshold.",
+        "drift_no_reference": "No drift reference file: the held-out figures and the domain score are missing.",
+        "drift_trend": "Trend over the stored weeks: unknown words · domain classifier AUC",
+        "col_language": "Language", "col_texts": "Texts", "col_training_share": "Of training texts",
+        "col_unseen": "Unknown words", "col_confidence": "Mean confidence", "col_low_confidence": "Low confidence",
+        "col_label_mix": "Negative / neutral / positive", "col_domain_auc": "Domain AUC", "col_week": "Week",
         "md_scores": "{n} pieces of feedback · CES {ces} · CSAT {csat} · NPS {nps} · happiness {happiness}",
         "md_touchpoints": "Where customers spend the most effort (share of customer effort{vs}):",
         "md_pains": "Top pain points (share of all customer effort):",
@@ -307,6 +322,22 @@ WORDS = {
         "formula_harder": "(CES − {low}) / {span} × 100 по шкале {low}–{high}, где {low} — легче всего",
         "pp": "п.\u202fп.", "not_available": "нет данных",
         "md_title": "Клиентские усилия, неделя {week}",
+        "md_alerts": "Оповещения ({n})",
+        "h_drift": "Дрейф: тексты недели и обучающие тексты моделей",
+        "drift_intro": "По языкам, каждый различный текст один раз: сколько его слов знают модели и насколько они "
+                       "уверены, рядом те же величины на отложенных обучающих текстах (в скобках).",
+        "drift_thresholds": "Предупреждение, когда неизвестных слов больше {unseen}, доля неуверенных предсказаний "
+                            "выше, чем на отложенных текстах, более чем на {rise}, распределение меток сдвинулось "
+                            "более чем на {shift}, AUC классификатора домена выше {auc} (0,5: как обучающие тексты, "
+                            "1: тексты другого рода) или больше {untrained} текстов на языках, которым модели не "
+                            "обучены.",
+        "drift_ok": "Все величины в пределах порогов.",
+        "drift_no_reference": "Нет файла эталона дрейфа: величин отложенных текстов и оценки домена нет.",
+        "drift_trend": "Динамика по сохранённым неделям: неизвестные слова · AUC классификатора домена",
+        "col_language": "Язык", "col_texts": "Тексты", "col_training_share": "Доля обучающих",
+        "col_unseen": "Неизвестные слова", "col_confidence": "Средняя уверенность",
+        "col_low_confidence": "Неуверенные", "col_label_mix": "Негатив / нейтрально / позитив",
+        "col_domain_auc": "AUC домена", "col_week": "Неделя",
         "md_scores": "Отзывов: {n} · CES {ces} · CSAT {csat} · NPS {nps} · удовлетворённость {happiness}",
         "md_touchpoints": "Где клиентам труднее всего (доля клиентских усилий{vs}):",
         "md_pains": "Главные проблемы (доля всех клиентских усилий):",

@@ -32,6 +32,10 @@ def render_markdown(r: Report, n: int = 5) -> str:
     csat_change = None if changes["csat"] is None else changes["csat"] / 100
     warnings = [f"**⚠ {loc.t('h_warnings')}**", *(f"- {md(w.get('message', ''))}" for w in
                                                    r.manifest.get("warnings", [])), ""]
+    alerts = r.manifest.get("alerts")
+    if alerts is not None:  # the alerts hold the warnings too
+        warnings = [f"**🔔 {loc.t('md_alerts', n=len(alerts))}**", *(f"- {md(a.get('message', ''))}" for a in alerts),
+                    ""] if alerts else []
     lines = [f"**{loc.t('md_title', week=md(r.week))}**", "", *(warnings if len(warnings) > 2 else []),
              loc.t("md_scores", n=loc.count(s.get("n_items", len(r.items))),
                    ces=score("ces_mean", loc.num(s.get("ces_mean"), 2), loc.num(changes["ces_mean"], 2, True)),
