@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import html
 import re
-import tomllib
 import unicodedata
 from collections import Counter
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from feedback_mining import names
 
 # ---------------------------------------------------------------- cleaning rules
 
@@ -331,80 +331,21 @@ def redact_ids(text: str) -> str:
     return _ID.sub(lambda m: m.group(1) + "<ID>" + (m.group(3) + "<ID>" if m.group(4) else ""), text)
 
 
-@lru_cache(maxsize=None)
-def _listed_names() -> frozenset[str]:
-    raw = tomllib.loads(resources.files("feedback_mining").joinpath("resources/names.toml").read_text(encoding="utf-8"))
-    return frozenset(name for key, names in raw.items() if key != "version" for name in names)
-
-
-# the capital comes before the look-behind, so the regex engine can jump from capital to capital (4x faster)
-# name candidates, in a group so that `split` returns them between the rest of the text
-_CAPITALISED = re.compile(r"([А-ЯЁІЇЄҐ](?<![\w<][А-ЯЁІЇЄҐ])[а-яёіїєґ'’]{1,30}(?!\w))")
-_ARABIC_WORD = re.compile(r"([\u0600-\u06ff]{2,})")
-_LATIN_CAPITALISED = re.compile(r"([A-Z](?<![\w<@][A-Z])[a-z]{1,30}(?!\w))")
-_PERSON_GRAMMEMES = {"Name", "Surn", "Patr"}
-_RUSSIAN_WORD = re.compile(r"[А-ЯЁ][а-яё]+")
-_SURNAME_AFTER_NAME = re.compile(r"<NAME> (?:[А-ЯЁІЇЄҐ][а-яёіїєґ'’]{1,30}|[A-Z][a-z]{1,30})(?!\w)")  # Олена Петренко
-
-
-_NAMES: set[str] = set()  # capitalised words seen so far, by verdict (bounded by the week's vocabulary)
-_NOT_NAMES: set[str] = set()
-
-
-def _is_person_name(word: str) -> bool:
-    """A listed first name, or a Cyrillic word whose most probable pymorphy3 parse is a name, surname or
-    patronymic (`Сергей`, `Иванов`, `Ивановна`; not `Вера`, "faith", nor `Москва`)."""
-    if word in _NAMES:
-        return True
-    if word in _NOT_NAMES:
-        return False
-    verdict = _parse_as_name(word)
-    (_NAMES if verdict else _NOT_NAMES).add(word)
-    return verdict
-
-
-def _parse_as_name(word: str) -> bool:
-    if word in _listed_names():
-        return True
-    if not _RUSSIAN_WORD.fullmatch(word):
-        return False
-    from feedback_mining.lang.ru import morph_analyzer
-
-    morph = morph_analyzer("ru")
-    if not morph.word_is_known(word.lower()):  # unknown words get guessed as surnames: "Ввічливий"
-        return False
-    best = morph.parse(word)[0]
-    return best.score >= 0.3 and bool(_PERSON_GRAMMEMES & set(best.tag.grammemes))
-
-
-
-
 def redact_names(text: str) -> str:
-    """`Спасибо, Сергей Иванов` -> `Спасибо, <NAME> <NAME>`; also listed English, Ukrainian and Persian
-    first names (`Thanks, Sarah`, `زهرا`). Names outside the lists and the dictionary are not caught."""
-    ascii_only = text.isascii()
-    for pattern in (_CAPITALISED, _LATIN_CAPITALISED, _ARABIC_WORD):
-        if pattern is _LATIN_CAPITALISED or not ascii_only:
-            text = _swap_names(pattern, text)
-    return _SURNAME_AFTER_NAME.sub("<NAME> <NAME>", text) if "<NAME>" in text else text
-
-
-def _swap_names(pattern: re.Pattern, text: str) -> str:
-    parts = pattern.split(text)  # text, candidate, text, candidate, ..., text
-    words = parts[1::2]
-    if _NOT_NAMES.issuperset(words):  # the common case: no candidate, or only known non-names
-        return text
-    parts[1::2] = ["<NAME>" if _is_person_name(word) else word for word in words]
-    return "".join(parts)
+    """`Спасибо, Сергей Иванов` -> `Спасибо, <NAME> <NAME>`; `Дякую Олені`, `آقای احمدی`, `Mr O'Brien` too, while
+    `Вера в лучшее`, `امید دارم`, `Mark my words` stay (`names.py` says how: dictionaries, context, NER)."""
+    return redact_names_in_lines([text])[0]
 
 
 def redact_names_in_lines(texts: list[str]) -> list[str]:
-    """`redact_names` on many one-line texts at once, with the same result: the patterns cannot cross a line
-    break, so the texts are joined by line breaks and the rules make one pass over the batch."""
-    joined = "\n".join(texts)
-    if joined.count("\n") != len(texts) - 1:  # a text has a line break of its own
-        return [redact_names(text) for text in texts]
-    return redact_names(joined).split("\n") if texts else []
+    """`redact_names` on many texts at once, with the same result: the NER runs once, in batches, over the few
+    windows of text that need it."""
+    out = list(texts)
+    rows = [i for i, text in enumerate(texts) if names.could_hold_names(text)]
+    spans = names.per_spans_in_windows([texts[i] for i in rows])
+    for i, found in zip(rows, spans):
+        out[i] = names.redact(texts[i], found)
+    return out
 
 
 REDACT_RULES = [redact_emails, redact_obfuscated_emails, redact_handles, redact_urls, redact_ibans, redact_accounts,
