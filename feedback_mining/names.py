@@ -184,7 +184,7 @@ def _latin_in_context(tokens: _Tokens, i: int, word: str, names: set[int]) -> bo
         next_is_surname = bool(_LATIN_CAP.fullmatch(after)) and after not in _LATIN_STOP
         return (not tokens.initial[i] and before.lower() in lex["cues_en"]) or next_is_surname or \
             after in lex["after_cues_en"] and (tokens.initial[i] or before.lower() in lex["cues_en"])
-    if word in _LATIN_STOP or tokens.initial[i]:
+    if word in _LATIN_STOP or word in lex["titles_en"] or tokens.initial[i]:  # `Dear Sir or Madam`
         return False
     return (i - 1 in names and _LATIN_CAP.fullmatch(before) is not None) or \
         before.lower() in lex["cues_en"] - {"to", "with", "by", "is", "am", "you", "thanks", "thank", "for"}
