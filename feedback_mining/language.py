@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from feedback_mining.clean import PLACEHOLDERS
 from feedback_mining.lang import IDENTITY, SUPPORTED, get_language
 from feedback_mining.lang.en import lemma_table
 from feedback_mining.lang.fa import normalise as fa_letters
@@ -38,7 +39,7 @@ _EN_WORDS = frozenset("the a an and but or so is was were to my me i it its not 
                       "can't don't didn't won't isn't still no yes app order service customer call called waiting "
                       "waited hours hour minutes again support help thanks thank please took terrible great".split())
 _FA_WORDS = frozenset("است را شد شدم بود خیلی هم تا اما چرا هست نیست میشه برای این که".split())
-_PLACEHOLDER = re.compile(r"<(?:EMAIL|URL|CARD|IBAN|PHONE|NAME)>")  # redaction's, in no language
+_PLACEHOLDER = re.compile("|".join(map(re.escape, PLACEHOLDERS)))  # redaction's, in no language
 _NOT_ENGLISH_LETTERS = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # Latin letters with diacritics
 _LATIN_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _OTHER_CYRILLIC = re.compile("[ЃЅЈЉЊЋЌЎЏѓѕјљњћќўџҒғҚқҢңҮүҰұҺһӘәӨө]")  # Kazakh, Belarusian, Serbian, Macedonian

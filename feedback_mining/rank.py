@@ -25,6 +25,7 @@ from feedback_mining import drivers, scores
 from feedback_mining.classify import DETECTED  # a pain point "is present" in an item at this probability
 from feedback_mining.config import Config
 from feedback_mining.scores import ratio as _ratio
+from feedback_mining.privacy import pseudonymise
 
 HIGH_EFFORT = 2 / 3
 UNATTRIBUTED = "unattributed"
@@ -95,7 +96,7 @@ def partials(items: pd.DataFrame, pain_points: list[str], config: Config) -> Par
 
 def segment_partials(items: pd.DataFrame, by: str, pain_points: list[str], config: Config) -> dict[str, Partials]:
     """Partials per value of column `by` (empty values: `unknown`); dicts of partials merge key by key."""
-    segment = items[by].astype("string").fillna("").str.strip().replace("", "unknown")
+    segment = pseudonymise(items[by].astype("string").fillna("").str.strip().replace("", "unknown"))  # no e-mails
     return {str(value): partials(group, pain_points, config) for value, group in items.groupby(segment.to_numpy())}
 
 

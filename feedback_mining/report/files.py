@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from feedback_mining.errors import UsageError
+from feedback_mining.privacy import pseudonymise_ids
 from feedback_mining.scores import ACSI_COLUMNS
 
 ITEM_COLUMNS = ["item_id", "source", "response_id", "ticket_id", "customer_id", "touchpoint", "date", "language",
@@ -83,4 +84,4 @@ def _write_excel(frame: pd.DataFrame, path: Path) -> None:
 def item_table(items: pd.DataFrame, extra: list[str] | tuple = ()) -> pd.DataFrame:
     """The columns of `items.parquet`, in order (plus `extra`, e.g. the `--by` column)."""
     columns = [*ITEM_COLUMNS, *(c for c in extra if c and c not in ITEM_COLUMNS)]
-    return items[[c for c in columns if c in items.columns]]
+    return pseudonymise_ids(items[[c for c in columns if c in items.columns]], extra)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from feedback_mining.privacy import pseudonymise
 from feedback_mining.report.model import Report, compared_week, has_deltas, pain_overview, sample_items
 
 PERCENT, PERCENT1, PP = "0%", "0.0%", "+0.0%;-0.0%;0.0%"
@@ -122,7 +123,7 @@ def sample_columns(r: Report) -> list[Column]:
                                             s["sentiment"].fillna("")], None, 11),
             Column(loc.t("col_pains"), [loc.pains(x) for x in s["pain_points"].fillna("")], None, 30),
             Column(loc.t("col_text"), s["clean_text"].tolist(), None, TEXT_WIDTH),
-            Column(loc.t("col_id"), s["item_id"].tolist(), None, 18)]
+            Column(loc.t("col_id"), pseudonymise(s["item_id"]).tolist(), None, 18)]
 
 
 REVIEW_WIDTHS = {"text": TEXT_WIDTH, "reason": 60, "pain_points": 30, "model_pain_points": 30, "item_id": 18}
