@@ -22,7 +22,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from feedback_mining import registry  # noqa: E402
+from feedback_mining.learning import registry  # noqa: E402
 from feedback_mining.analyse import analyse  # noqa: E402
 from feedback_mining.classify import classify, load_classifier  # noqa: E402
 from feedback_mining.clean import clean  # noqa: E402

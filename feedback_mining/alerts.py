@@ -5,7 +5,7 @@ Each alert is `{kind, message, ...}`, its kind one of `KINDS`:
   the compared week's share lies outside this week's 95% bootstrap interval);
 - `pain_point_growth`: a pain point that grew significantly within a touchpoint (the compared week's
   contributed effort lies below this week's 95% interval, with at least `MIN_PAIN_ITEMS` items);
-- `drift`: a drift figure past its threshold (`feedback_mining.drift.THRESHOLDS`);
+- `drift`: a drift figure past its threshold (`feedback_mining.learning.drift.THRESHOLDS`);
 - `data_quality`: a warning of the checks (a scale that looks wrong, dates outside the week, ...), or a source
   with more than `REJECT_SHARE` of its rows rejected.
 `--fail-on alerts` makes `run` exit 3 when the list is not empty, after every output and the history are written.

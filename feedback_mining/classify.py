@@ -1,7 +1,7 @@
 """Classify stage: sentiment, effort-related pain points (with evidence) and an effort estimate per text.
 
 Two classifiers share one interface (`ids`, `version`, `describe()`, `predict(frame)`):
-- `ModelClassifier`, the default: the learned models of `feedback_mining.models` (shipped under `models/`, or
+- `ModelClassifier`, the default: the learned models of `feedback_mining.learning.models` (shipped under `models/`, or
   a `--models DIR` written by `feedback-mining train`), fed the term counts of the editable files, so an edited
   taxonomy moves the predictions; a pain point that only the taxonomy knows is found by its terms alone.
 - `LexiconClassifier`: the term files alone, fully transparent.
@@ -209,7 +209,7 @@ class ModelClassifier:
 
     `models` maps `sentiment`, `pain_points`, `effort` to estimators: anything with `predict_proba` and
     `classes_` (sentiment, pain points) or `predict` (effort) over the frame `lexicon_frame` builds. Models of
-    `feedback_mining.models` sharing a featuriser (same `fingerprint_`) transform each batch once. Pain points
+    `feedback_mining.learning.models` sharing a featuriser (same `fingerprint_`) transform each batch once. Pain points
     of the taxonomy that the pain-point model does not know get the term probability (1 hit 0.65, 2 hits 0.88).
     `source` (the registry the models came from) makes the classifier pickle as a reference that joblib
     workers reload (once per process), not as a copy of the models.
@@ -277,7 +277,7 @@ class ModelClassifier:
 
 def _apply(model, X: pd.DataFrame, cache: dict, method: str, **kwargs) -> np.ndarray:
     """`model.<method>(X)`, through the batch's shared feature matrix when the model has a fitted featuriser;
-    `kwargs` (the effort model's `structure`) go to models of `feedback_mining.models` only."""
+    `kwargs` (the effort model's `structure`) go to models of `feedback_mining.learning.models` only."""
     features = getattr(model, "features_", None)
     if features is None or not hasattr(model, f"{method}_features"):
         return np.asarray(getattr(model, method)(X))
@@ -334,7 +334,7 @@ def pain_point_columns(scores: np.ndarray, ids: list[str]) -> dict[str, list[str
 
 def low_confidence(sentiment, confidence) -> np.ndarray:
     """True where a text has a sentiment whose confidence is below `models.LOW_CONFIDENCE`."""
-    from feedback_mining.models import LOW_CONFIDENCE
+    from feedback_mining.learning.models import LOW_CONFIDENCE
 
     rated = pd.Series(sentiment, dtype=object).fillna("").to_numpy() != ""
     return rated & (np.nan_to_num(np.asarray(confidence, dtype=float), nan=1.0) < LOW_CONFIDENCE)
@@ -363,7 +363,7 @@ def load_classifier(models=None, taxonomy: Path | None = None, sentiment_lexicon
     terms = Taxonomy(taxonomy), SentimentLexicon(sentiment_lexicon)
     if models is not None and Path(models).name == "lexicon" and not Path(models).exists():
         return LexiconClassifier(*terms)
-    from feedback_mining.registry import load_with_shipped
+    from feedback_mining.learning.registry import load_with_shipped
 
     loaded, info, source = load_with_shipped(models)
     classifier = ModelClassifier(loaded, *terms, source=source, info=info)
@@ -374,7 +374,7 @@ def load_classifier(models=None, taxonomy: Path | None = None, sentiment_lexicon
 def check_mixed(classifier: ModelClassifier) -> None:
     """Refuse an effort model from another folder than the models feeding it when they disagree on the pain points
     and sentiment labels it was trained on (it would silently read some as absent)."""
-    from feedback_mining.registry import ModelError
+    from feedback_mining.learning.registry import ModelError
 
     effort, info = classifier.models.get("effort"), classifier.info
     expected = getattr(effort, "structure_columns_", None)

@@ -18,8 +18,8 @@ from feedback_mining.history import DEFAULT_NAME as HISTORY_FILE
 from feedback_mining.history import ENV_VAR as HISTORY_ENV
 from feedback_mining.history import check_history, history_path, list_weeks, previous_week, store_drift, store_week
 from feedback_mining.loop_commands import add_compare_command, alerts_exit, command_compare, watch
-from feedback_mining.model_commands import add_commands as add_model_commands
-from feedback_mining.model_commands import command_evaluate, command_train
+from feedback_mining.learning.model_commands import add_commands as add_model_commands
+from feedback_mining.learning.model_commands import command_evaluate, command_train
 
 EPILOG = """examples:
   feedback-mining run --example --out out/
@@ -202,7 +202,7 @@ def config_from_args(args) -> Config:
 
 
 def command_run(args) -> int:
-    from feedback_mining.corrections import check_not_overwritten
+    from feedback_mining.learning.corrections import check_not_overwritten
     from feedback_mining.pipeline import run_job
     from feedback_mining.report import check_out, write_outputs
 

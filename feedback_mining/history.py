@@ -233,7 +233,7 @@ def compare_weeks(touchpoints: pd.DataFrame, previous: pd.DataFrame | None) -> p
     return pd.concat([table.iloc[:, :at], deltas, table.iloc[:, at:]], axis=1)
 
 
-# ---------------------------------------------------------------- drift (feedback_mining.drift), one row per language
+# ---------------------------------------------------------------- drift (feedback_mining.learning.drift), one row per language
 
 DRIFT_COLUMNS = {"language": "VARCHAR", "n_texts": "BIGINT", "share_of_texts": "DOUBLE",
                  "unseen_token_share": "DOUBLE", "mean_confidence": "DOUBLE", "low_confidence_share": "DOUBLE",

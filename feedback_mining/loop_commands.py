@@ -29,7 +29,7 @@ current folder). `feedback-mining history` lists the stored weeks."""
 def watch(result, history: Path | None, previous: tuple[str, pd.DataFrame] | None) -> None:
     """Add the drift trend over the stored weeks (`drift.trend`) and the run's `alerts` to its manifest (no
     history: an unreadable file under --no-history)."""
-    from feedback_mining import drift
+    from feedback_mining.learning import drift
     from feedback_mining.alerts import run_alerts
     from feedback_mining.history import load_drift
 

@@ -24,15 +24,15 @@ from feedback_mining.checks import check_by, check_usable, direction_problems, w
 from feedback_mining.classify import LexiconClassifier, ModelClassifier, classify, load_classifier
 from feedback_mining.clean import MAX_CHARS, clean, count_redactions
 from feedback_mining.config import SOURCES, Config
-from feedback_mining.corrections import apply_corrections, load_corrections
-from feedback_mining.drift import measure as measure_drift
+from feedback_mining.learning.corrections import apply_corrections, load_corrections
+from feedback_mining.learning.drift import measure as measure_drift
 from feedback_mining.errors import UsageError
 from feedback_mining.join import add_effort, add_ticket_evidence, attach_texts, build_items, empty_frame
 from feedback_mining.language import detect
 from feedback_mining.rank import Partials, merge_segments, partials, segment_partials
 from feedback_mining.read import OPTIONAL, REJECT_COLUMNS, REQUIRED, Source, read_source, validate_source
 from feedback_mining.read import reject_reasons
-from feedback_mining.registry import file_sha256
+from feedback_mining.learning.registry import file_sha256
 
 log = logging.getLogger("feedback_mining")
 

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback_mining import drift
+from feedback_mining.learning import drift
 from feedback_mining.classify import load_classifier
 from feedback_mining.config import Config
 from feedback_mining.example import write_example
 from feedback_mining.history import load_drift, store_drift
 from feedback_mining.pipeline import collect_texts, enrich_in_chunks, read_inputs
-from feedback_mining.registry import ModelError
+from feedback_mining.learning.registry import ModelError
 
 # general Russian sentences, nothing a customer would write about a service
 SUBJECTS = ["Древние римляне", "Молодые астрономы", "Северные племена", "Средневековые монахи", "Полярные медведи",

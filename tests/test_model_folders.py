@@ -9,7 +9,7 @@ import pytest
 from feedback_mining.classify import LexiconClassifier, load_classifier, model_sources
 from feedback_mining.cli import main
 from feedback_mining.pipeline import run_job
-from feedback_mining.registry import ModelError, shipped_dir
+from feedback_mining.learning.registry import ModelError, shipped_dir
 from tests.test_models import sample
 
 TAXONOMY = Path(__file__).resolve().parent.parent / "feedback_mining" / "resources" / "taxonomy.toml"
@@ -108,7 +108,7 @@ def card_line(text: str, start: str) -> str:
 
 
 def test_a_user_card_names_the_users_data_not_the_teams(sentiment_only, labelled):
-    from feedback_mining.registry import file_sha256
+    from feedback_mining.learning.registry import file_sha256
     text = (sentiment_only / "sentiment.card.md").read_text(encoding="utf-8")
     trained_on = card_line(text, "- Trained on:")
     assert trained_on == (f"- Trained on: labelled (`labelled.csv`, 280 rows, sha256 `{file_sha256(labelled)[:12]}`).")
@@ -141,12 +141,12 @@ def test_a_user_card_gives_the_tuning_score_as_a_positive_loss(tuned_effort):
     ("macro_f1", 0.8525, "macro-F1 0.853"),
 ])
 def test_scores_are_shown_with_their_sign_and_enough_digits(name, value, shown):
-    from feedback_mining.cards import score_text
+    from feedback_mining.learning.cards import score_text
     assert score_text(name, value) == shown
 
 
 def test_only_sources_flagged_own_are_written_by_the_team():
-    from feedback_mining.cards import limits
+    from feedback_mining.learning.cards import limits
     data = [{"source": "ours", "path": "feedback_ru.csv", "rows": 10, "sha256": "a" * 64},
             {"source": "export", "path": "/home/me/export.csv", "rows": 1234, "sha256": "b" * 64}]
     card = {"data": data, "metrics": {}, "sources": [
@@ -163,7 +163,7 @@ def test_only_sources_flagged_own_are_written_by_the_team():
 ])
 def test_the_shipped_cards_still_render_the_shipped_wording(task, trained_on, size):
     """What `train --task all --recipe models/training/recipe.toml` writes, from the shipped cards (no retraining)."""
-    from feedback_mining.cards import render_card
+    from feedback_mining.learning.cards import render_card
     card = json.loads((shipped_dir() / f"{task}.card.json").read_text())
     text = render_card(card)
     assert card_line(text, "- Trained on:").startswith(trained_on) and size in card_line(text, "- artefact:")
@@ -223,7 +223,7 @@ def test_help_shows_examples(command, capsys):
 
 
 def example_lines():
-    from feedback_mining.model_commands import EVALUATE_EXAMPLES, TRAIN_EXAMPLES
+    from feedback_mining.learning.model_commands import EVALUATE_EXAMPLES, TRAIN_EXAMPLES
     return [line.split("#")[0].strip() for text in (TRAIN_EXAMPLES, EVALUATE_EXAMPLES)
             for line in text.splitlines() if line.strip().startswith("feedback-mining ")]
 

@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 import skops.io as sio
 
-from feedback_mining import registry
+from feedback_mining.learning import registry
 from feedback_mining.classify import load_classifier
 from feedback_mining.cli import main
-from feedback_mining.convert_models import main as convert
-from feedback_mining.models import EffortModel, SentimentModel
+from feedback_mining.learning.convert_models import main as convert
+from feedback_mining.learning.models import EffortModel, SentimentModel
 from feedback_mining.pipeline import enrich_texts, run_job
-from feedback_mining.registry import ModelError, load_model, load_models, pinned_hashes, shipped_dir
+from feedback_mining.learning.registry import ModelError, load_model, load_models, pinned_hashes, shipped_dir
 
 
 class Marker:
@@ -69,7 +69,7 @@ def test_a_listed_pickle_is_refused_and_never_runs(folder, tmp_path, name, refus
 def test_run_and_enrich_with_a_pickle_folder_exit_2_without_running_it(folder, tmp_path, capsys, week, config):
     marker = tmp_path / "ran"
     list_file(folder, "effort", "effort.joblib", pickle.dumps(Marker(marker)))
-    with pytest.raises(ModelError, match=r"python -m feedback_mining.convert_models .* --trust-pickles"):
+    with pytest.raises(ModelError, match=r"python -m feedback_mining.learning.convert_models .* --trust-pickles"):
         run_job(dataclasses.replace(config, models=folder), frames=week)
     pd.DataFrame({"text": ["Ждал два часа"]}).to_csv(tmp_path / "in.csv", index=False)
     assert main(["enrich", str(tmp_path / "in.csv"), "--out", str(tmp_path / "out.csv"), "--models", str(folder)]) == 2
@@ -180,7 +180,7 @@ def test_a_trusted_model_of_another_task_is_refused(folder):
 def test_the_pinned_hashes_are_the_shipped_registry():
     listed = registry.read_registry(shipped_dir())["models"]
     assert pinned_hashes() == {task: {"file": e["file"], "sha256": e["sha256"]} for task, e in listed.items()}
-    assert registry.PINNED.parent == Path(registry.__file__).resolve().parent / "resources"
+    assert registry.PINNED.parent == Path(registry.__file__).resolve().parents[1] / "resources"
 
 
 def test_saving_into_the_shipped_folder_pins_the_new_hash(folder, tmp_path, monkeypatch):

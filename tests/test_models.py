@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from feedback_mining import metrics
+from feedback_mining.learning import metrics
 from feedback_mining.classify import (
     ModelClassifier,
     SentimentLexicon,
@@ -19,9 +19,9 @@ from feedback_mining.classify import (
     load_classifier,
 )
 from feedback_mining.cli import main
-from feedback_mining.models import SentimentModel, TextFeatures, char_wb_ngrams, word_ngrams
+from feedback_mining.learning.models import SentimentModel, TextFeatures, char_wb_ngrams, word_ngrams
 from feedback_mining.pipeline import enrich_texts
-from feedback_mining.registry import ModelError, load_model, load_models, shipped_dir
+from feedback_mining.learning.registry import ModelError, load_model, load_models, shipped_dir
 
 TRAINING = Path(__file__).resolve().parent.parent / "models" / "training"
 
@@ -111,7 +111,7 @@ def test_cached_transform_equals_scikit_learn():
     texts = ["Ждал ждал долго", "App crashed again!!", "ok", "خیلی منتظر ماندم", "ждал 2 часа"]
     X = pd.DataFrame({"clean_text": texts, "features": ["ждать ждать долго", "app crash again", "ok", "منتظر", "ждать"]})
     features = TextFeatures(char_min_df=1, word_min_df=1).fit(X)
-    from feedback_mining.models import _texts
+    from feedback_mining.learning.models import _texts
     reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(_texts(X))
     ours = features.transform(X)[:, :len(features.char_vocabulary_)]
     assert abs(ours - reference.transform(_texts(X))).max() < 1e-6
@@ -145,9 +145,9 @@ def test_evaluate_prints_metrics_that_recompute_from_predictions(trained, capsys
     result = json.loads(capsys.readouterr().out)
     assert list(result)[:4] == ["macro_f1", "per_language", "per_class", "confusion"]
     from feedback_mining.classify import SentimentLexicon, Taxonomy
-    from feedback_mining.sources import sources_from_files
-    from feedback_mining.train import known_pain_points
-    from feedback_mining.training_data import PreparedTexts, TaskData
+    from feedback_mining.learning.sources import sources_from_files
+    from feedback_mining.learning.train import known_pain_points
+    from feedback_mining.learning.training_data import PreparedTexts, TaskData
     data = TaskData("sentiment", sources_from_files([root / "labelled.csv"]), known_pain_points(Taxonomy()),
                     PreparedTexts(Taxonomy(), SentimentLexicon()))
     X, y = data.rows(data.held_out)
@@ -161,7 +161,7 @@ def test_evaluate_prints_metrics_that_recompute_from_predictions(trained, capsys
 
 
 def test_held_out_rows_never_reach_training(trained):
-    from feedback_mining.labelled import held_out_mask, split_bucket
+    from feedback_mining.learning.labelled import held_out_mask, split_bucket
     assert split_bucket("Ждал 40 минут!") == split_bucket("ждал 15 минут")
     texts = sample()["text"]
     mask = held_out_mask(texts)
@@ -336,9 +336,9 @@ def test_enrich_uses_a_given_model_directory(trained, tmp_path):
 
 
 def test_readme_model_table_is_the_cards():
-    from feedback_mining.cards import readme_table
+    from feedback_mining.learning.cards import readme_table
     root = Path(__file__).resolve().parent.parent
     cards = {t: json.loads((root / "models" / f"{t}.card.json").read_text())
              for t in ("sentiment", "pain_points", "effort")}
     assert readme_table(cards) in (root / "README.md").read_text(encoding="utf-8"), \
-        "README's model table differs from the cards: paste feedback_mining.cards.readme_table(cards)"
+        "README's model table differs from the cards: paste feedback_mining.learning.cards.readme_table(cards)"

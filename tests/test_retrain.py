@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from feedback_mining.cli import main
-from feedback_mining.labelled import held_out_mask
-from feedback_mining.retrain import card_sources
-from feedback_mining.sources import Source, from_spec, source_spec
-from feedback_mining.training_data import _with_shares
+from feedback_mining.learning.labelled import held_out_mask
+from feedback_mining.learning.retrain import card_sources
+from feedback_mining.learning.sources import Source, from_spec, source_spec
+from feedback_mining.learning.training_data import _with_shares
 from tests.test_models import TRAINING
 
 # a user domain the base has never seen: invented words carry the sentiment, the rest is everyday Russian

@@ -9,15 +9,15 @@ import pytest
 
 from feedback_mining.cli import main
 from feedback_mining.config import config_from_dict, load_config
-from feedback_mining.corrections import apply_corrections, load_corrections
+from feedback_mining.learning.corrections import apply_corrections, load_corrections
 from feedback_mining.errors import InputError, UsageError
 from feedback_mining.formats import load_table
-from feedback_mining.labelled import TASK_COLUMNS
+from feedback_mining.learning.labelled import TASK_COLUMNS
 from feedback_mining.pipeline import run_job
 from feedback_mining.rank import drill_down
 from feedback_mining.report import write_outputs
-from feedback_mining.review import LABEL_COLUMNS, review_csv, review_queue, text_key
-from feedback_mining.sources import read_task, sources_from_files
+from feedback_mining.learning.review import LABEL_COLUMNS, review_csv, review_queue, text_key
+from feedback_mining.learning.sources import read_task, sources_from_files
 
 IDS = ["waiting", "technical", "transfer"]
 

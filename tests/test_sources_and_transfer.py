@@ -16,11 +16,11 @@ from feedback_mining.classify import SentimentLexicon, Taxonomy, lexicon_frame
 from feedback_mining.clean import clean
 from feedback_mining.cli import main
 from feedback_mining.errors import UsageError
-from feedback_mining.mappings import read_mapped
-from feedback_mining.models import DomainGate, EffortModel, PainPointModel, SentimentModel, TextFeatures
-from feedback_mining.sources import load_recipe, read_task, sources_from_files
+from feedback_mining.learning.mappings import read_mapped
+from feedback_mining.learning.models import DomainGate, EffortModel, PainPointModel, SentimentModel, TextFeatures
+from feedback_mining.learning.sources import load_recipe, read_task, sources_from_files
 from feedback_mining.terms import TermMatcher
-from feedback_mining.valence import EVIDENCE_COLUMNS, evidence, lexicon
+from feedback_mining.learning.valence import EVIDENCE_COLUMNS, evidence, lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = ROOT / "models" / "training"
@@ -103,7 +103,7 @@ NEWS = ["В северных районах области ожидается п
 def test_unfamiliar_text_without_evidence_is_neutral_not_negative():
     import copy
 
-    from feedback_mining.registry import load_model, shipped_dir
+    from feedback_mining.learning.registry import load_model, shipped_dir
 
     shipped, _ = load_model(shipped_dir(), "sentiment")
     X = prepared(NEWS, ["ru", "ru", "en", "en"])

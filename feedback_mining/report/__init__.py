@@ -46,7 +46,7 @@ from feedback_mining.report.outdir import (
 )
 from feedback_mining.report.trend import Trend, load_trend
 from feedback_mining.report.xlsx import write_xlsx
-from feedback_mining.review import CSV_OPTIONS, review_csv, review_table
+from feedback_mining.learning.review import CSV_OPTIONS, review_csv, review_table
 from feedback_mining.scores import ACSI_NOTE, MEDIAN_NOTE
 
 __all__ = ["ITEM_COLUMNS", "OUTPUT_NAMES", "Report", "build_report", "check_out", "is_output_name", "item_table",

@@ -1,4 +1,4 @@
-"""Build `models/drift_reference.npz`: what the shipped models' training texts look like, for `feedback_mining.drift`.
+"""Build `models/drift_reference.npz`: what the shipped models' training texts look like, for `feedback_mining.learning.drift`.
 
     python models/training/build_drift_reference.py            # from the repository's root; reads the recipe
     python models/training/build_drift_reference.py --root ../main   # a worktree: the recipe's paths from there
@@ -32,13 +32,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from feedback_mining import labelled  # noqa: E402
+from feedback_mining.learning import labelled  # noqa: E402
 from feedback_mining.classify import ModelClassifier, Taxonomy  # noqa: E402
-from feedback_mining.drift import REFERENCE_FILE, descriptors, prediction_stats  # noqa: E402
+from feedback_mining.learning.drift import REFERENCE_FILE, descriptors, prediction_stats  # noqa: E402
 from feedback_mining.pipeline import enrich_texts  # noqa: E402
-from feedback_mining.registry import REGISTRY, file_sha256, load_models  # noqa: E402
-from feedback_mining.sources import load_recipe, read_task  # noqa: E402
-from feedback_mining.train import TASKS, known_pain_points  # noqa: E402
+from feedback_mining.learning.registry import REGISTRY, file_sha256, load_models  # noqa: E402
+from feedback_mining.learning.sources import load_recipe, read_task  # noqa: E402
+from feedback_mining.learning.train import TASKS, known_pain_points  # noqa: E402
 
 MODELS = ROOT / "models"
 SAMPLE = 2000  # texts per language in the domain classifier's reference

@@ -1,6 +1,6 @@
 """Labelled rows for training and evaluation: check (errors name the rows), split, prepare.
 
-Rows come from `feedback_mining.sources` with `text`, `language`, and the task's column: `label` (negative /
+Rows come from `feedback_mining.learning.sources` with `text`, `language`, and the task's column: `label` (negative /
 neutral / positive), `pain_points` (`;`-joined ids, empty for none) or `effort` (a number in [0, 1]). The held-out split
 is a pure function of the text, so it never moves when rows are added or reordered and training never sees
 it: `HELD_OUT_RULE`.
@@ -19,7 +19,7 @@ from feedback_mining.classify import SentimentLexicon, Taxonomy, lexicon_frame
 from feedback_mining.clean import clean
 from feedback_mining.errors import InputError, UsageError
 from feedback_mining.language import detect
-from feedback_mining.models import PAIN_POINT_IDS, SENTIMENT_LABELS
+from feedback_mining.learning.models import PAIN_POINT_IDS, SENTIMENT_LABELS
 
 TASK_COLUMNS = {"sentiment": "label", "pain_points": "pain_points", "effort": "effort"}
 HELD_OUT_PERCENT = 20

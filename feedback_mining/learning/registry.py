@@ -7,7 +7,7 @@ listed file once (a symlink or anything but a regular file is refused), checks t
 the MODEL_DIR's `registry.json` and, for the shipped models, against the hashes pinned inside the package
 (`resources/shipped_models.json`: whoever can write a folder can write the registry next to its files), and loads
 from the same bytes. A pickle (`.joblib`, from folders trained before skops) is never loaded; a folder you trust
-is converted once with `python -m feedback_mining.convert_models DIR --trust-pickles`. The registry notes the
+is converted once with `python -m feedback_mining.learning.convert_models DIR --trust-pickles`. The registry notes the
 library versions a model was trained with, and a model from another scikit-learn minor version is refused.
 
 The shipped models live in the repository's top-level `models/` folder, installed as the package
@@ -32,8 +32,8 @@ from feedback_mining.errors import UsageError
 REGISTRY = "registry.json"
 SUFFIX = ".skops"
 TASKS = ("sentiment", "pain_points", "effort")
-PINNED = Path(__file__).resolve().parent / "resources" / "shipped_models.json"
-CONVERT = "python -m feedback_mining.convert_models {} --trust-pickles"
+PINNED = Path(__file__).resolve().parents[1] / "resources" / "shipped_models.json"
+CONVERT = "python -m feedback_mining.learning.convert_models {} --trust-pickles"
 _LOADED: dict[tuple[str, str], object] = {}  # (resolved path, sha256) -> model, so workers load each file once
 
 
@@ -46,7 +46,7 @@ def shipped_dir() -> Path:
     try:
         return Path(str(resources.files("feedback_mining.shipped_models")))
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "models"
+        return Path(__file__).resolve().parents[2] / "models"
 
 
 def is_shipped(directory: Path) -> bool:
@@ -163,7 +163,7 @@ def load_model(directory: Path, task: str):
 
 def trusted_types() -> list[str]:
     """Our types a model file may hold, beside the ones skops trusts (scikit-learn, NumPy, SciPy)."""
-    from feedback_mining.models import MODEL_CLASSES, DomainGate, TextFeatures
+    from feedback_mining.learning.models import MODEL_CLASSES, DomainGate, TextFeatures
 
     return [f"{c.__module__}.{c.__qualname__}" for c in (TextFeatures, DomainGate, *MODEL_CLASSES.values())]
 
@@ -173,7 +173,7 @@ def parse_model(data: bytes, path: Path, task: str):
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
-    from feedback_mining.models import MODEL_CLASSES
+    from feedback_mining.learning.models import MODEL_CLASSES
 
     trusted = trusted_types()
     try:
@@ -181,7 +181,7 @@ def parse_model(data: bytes, path: Path, task: str):
     except UntrustedTypesFoundException:
         untrusted = sorted(set(sio.get_untrusted_types(data=data)) - set(trusted))
         raise ModelError(f"{path}: holds types a model file may not hold: {', '.join(untrusted)}; it was not "
-                         "loaded (only scikit-learn, NumPy, SciPy and feedback_mining.models types are); "
+                         "loaded (only scikit-learn, NumPy, SciPy and feedback_mining.learning.models types are); "
                          "retrain with `feedback-mining train`") from None
     except Exception as e:  # noqa: BLE001 - whatever a malformed file makes skops raise
         raise ModelError(f"{path}: not a skops model file ({type(e).__name__}: {e})") from None
@@ -242,7 +242,7 @@ def dump_model(model) -> bytes:
 def save_model(model, directory: Path, task: str, card: dict, note: dict | None = None) -> dict:
     """Write `<task>.skops`, its model card (`<task>.card.json`, `.md`) and its entry in `registry.json` (plus
     `note`); saved into the shipped folder, the hash is also pinned in the package."""
-    from feedback_mining.cards import render_card
+    from feedback_mining.learning.cards import render_card
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -278,6 +278,6 @@ def _write_new(path: Path, data: bytes) -> Path:
 def pin_shipped(registry: dict) -> None:
     """Pin the shipped registry's file names and hashes in the package (`resources/shipped_models.json`)."""
     pinned = {task: {"file": e["file"], "sha256": e["sha256"]} for task, e in registry["models"].items()}
-    PINNED.write_text(json.dumps({"note": "written by feedback_mining.registry.save_model into the shipped folder; "
+    PINNED.write_text(json.dumps({"note": "written by feedback_mining.learning.registry.save_model into the shipped folder; "
                                   "load_model checks the shipped files against these", "models": pinned},
                                  indent=2) + "\n", encoding="utf-8")

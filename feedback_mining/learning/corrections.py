@@ -25,8 +25,8 @@ import pandas as pd
 from feedback_mining.errors import InputError, UsageError
 from feedback_mining.formats import load_table, sheet_names
 from feedback_mining.join import describe_pain_points
-from feedback_mining.models import SENTIMENT_LABELS
-from feedback_mining.review import text_key
+from feedback_mining.learning.models import SENTIMENT_LABELS
+from feedback_mining.learning.review import text_key
 
 LABELS = ["label", "pain_points", "effort"]
 GUESSES = {"label": "model_label", "pain_points": "model_pain_points", "effort": "model_effort"}

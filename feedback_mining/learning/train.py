@@ -1,8 +1,8 @@
 """Train and evaluate the three models: `feedback-mining train` and `feedback-mining evaluate`.
 
-Training reads its sources (`--data` files, or a `--recipe`: `feedback_mining.sources`), keeps every held-out
+Training reads its sources (`--data` files, or a `--recipe`: `feedback_mining.learning.sources`), keeps every held-out
 and validation row out of everything (vocabulary, cross-validation, fitting), fits the model on the rest and
-reports, on rows it never saw (`feedback_mining.evaluation`): our held-out split, each real source's held-out
+reports, on rows it never saw (`feedback_mining.learning.evaluation`): our held-out split, each real source's held-out
 rows, the validation sources, and, for each real source, a model trained without it (leave-one-source-out),
 next to a plain TF-IDF + logistic regression (ridge for effort) baseline on the same rows. `--tune` picks the
 word part's regularisation by 5-fold cross-validation on our own training rows (the other sources stay in every
@@ -24,16 +24,16 @@ from joblib import Parallel, delayed
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from feedback_mining import labelled, metrics
-from feedback_mining.cards import score_text, size
+from feedback_mining.learning import labelled, metrics
+from feedback_mining.learning.cards import score_text, size
 from feedback_mining.classify import ModelClassifier, SentimentLexicon, Taxonomy, classify
 from feedback_mining.errors import UsageError
-from feedback_mining.evaluation import Baseline, effort_by_sentiment, evaluate, evaluate_sources, headline, summary_line
-from feedback_mining.mappings import describe as describe_mapping
-from feedback_mining.models import MODEL_CLASSES, PAIN_POINT_IDS, SENTIMENT_LABELS, TextFeatures
-from feedback_mining.registry import library_versions, load_model, save_model, shipped_dir
-from feedback_mining.sources import Source, load_recipe, source_spec, sources_from_files
-from feedback_mining.training_data import PreparedTexts, TaskData
+from feedback_mining.learning.evaluation import Baseline, effort_by_sentiment, evaluate, evaluate_sources, headline, summary_line
+from feedback_mining.learning.mappings import describe as describe_mapping
+from feedback_mining.learning.models import MODEL_CLASSES, PAIN_POINT_IDS, SENTIMENT_LABELS, TextFeatures
+from feedback_mining.learning.registry import library_versions, load_model, save_model, shipped_dir
+from feedback_mining.learning.sources import Source, load_recipe, source_spec, sources_from_files
+from feedback_mining.learning.training_data import PreparedTexts, TaskData
 
 TASKS = ("sentiment", "pain_points", "effort")
 # regularisation: defaults chosen by `--tune` on our training files; the grids `--tune` searches
@@ -288,10 +288,10 @@ def command_train(args) -> int:
 
 def training_sources(args, tasks, say) -> tuple[list[Source] | dict, object, list[str]]:
     """The sources to train on, the base (`--base`, else None) and the names of the user's sources: with a
-    base, per task the base's re-assembled sources plus the user's `--data` files (`feedback_mining.retrain`)."""
+    base, per task the base's re-assembled sources plus the user's `--data` files (`feedback_mining.learning.retrain`)."""
     if not getattr(args, "base", None):
         return read_sources(args), None, []
-    from feedback_mining.retrain import read_base, user_sources
+    from feedback_mining.learning.retrain import read_base, user_sources
 
     if getattr(args, "recipe", None) or not args.data:
         raise UsageError("--base needs your labelled files as --data (and no --recipe: the base's cards name its "
@@ -310,7 +310,7 @@ def training_sources(args, tasks, say) -> tuple[list[Source] | dict, object, lis
 
 def retrained(task, data: TaskData, result: dict, base, users: list[str], say) -> dict:
     """What the card says of a retraining: the base, the user's sources and weight, and before/after."""
-    from feedback_mining.retrain import base_model, compare, comparison_lines
+    from feedback_mining.learning.retrain import base_model, compare, comparison_lines
 
     comparison = compare(task, base_model(base, task), result["model"], data, users)
     for line in comparison_lines(task, comparison):
@@ -325,8 +325,8 @@ def retrained(task, data: TaskData, result: dict, base, users: list[str], say) -
 
 
 def write_label_issues(training: Training, results: dict, users: list[str], out, say) -> dict:
-    """Likely label errors in the user's files (`feedback_mining.label_issues`), written to `out`."""
-    from feedback_mining.label_issues import find_issues, save_issues
+    """Likely label errors in the user's files (`feedback_mining.learning.label_issues`), written to `out`."""
+    from feedback_mining.learning.label_issues import find_issues, save_issues
 
     issues, checked = find_issues(training, {t: r["model"] for t, r in results.items()}, users, say)
     path = save_issues(issues, out)

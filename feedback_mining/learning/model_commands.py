@@ -1,4 +1,4 @@
-"""The `train` and `evaluate` subcommands: their flags here, their work in `feedback_mining.train` (imported
+"""The `train` and `evaluate` subcommands: their flags here, their work in `feedback_mining.learning.train` (imported
 only when one of them runs, so the other commands start without loading scikit-learn)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ TRAIN_EXAMPLES = """examples:
 A labelled file has text, an optional language, and label (negative/neutral/positive; rows labelled mixed or
 ambiguous are left out) / pain_points (;-joined ids) / effort (0-1). Each --data file is one source: 20% of its
 rows are held out by a hash of the text, and a file that is not ours (no `own = true` in a recipe) is also left
-out whole once, to measure the model on a domain it never saw. A recipe (feedback_mining/sources.py) sets per
+out whole once, to measure the model on a domain it never saw. A recipe (feedback_mining/learning/sources.py) sets per
 source its language, label renames, weight, which part of the sentiment model it trains, a pain-point mapping,
 or that it only validates.
 
@@ -76,10 +76,10 @@ def add_commands(commands) -> None:
 
 
 def command_train(args) -> int:
-    from feedback_mining.train import command_train as run
+    from feedback_mining.learning.train import command_train as run
     return run(args)
 
 
 def command_evaluate(args) -> int:
-    from feedback_mining.train import command_evaluate as run
+    from feedback_mining.learning.train import command_evaluate as run
     return run(args)

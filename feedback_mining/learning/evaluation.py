@@ -15,8 +15,8 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from feedback_mining import metrics
-from feedback_mining.models import LOW_CONFIDENCE, PAIN_POINT_IDS, SENTIMENT_LABELS
+from feedback_mining.learning import metrics
+from feedback_mining.learning.models import LOW_CONFIDENCE, PAIN_POINT_IDS, SENTIMENT_LABELS
 
 
 class Baseline:

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from feedback_mining.errors import UsageError
-from feedback_mining.evaluation import evaluate, headline
-from feedback_mining.registry import file_sha256, folder_label, load_model, read_registry, shipped_dir
-from feedback_mining.sources import Source, from_spec, load_recipe, sources_from_files
+from feedback_mining.learning.evaluation import evaluate, headline
+from feedback_mining.learning.registry import file_sha256, folder_label, load_model, read_registry, shipped_dir
+from feedback_mining.learning.sources import Source, from_spec, load_recipe, sources_from_files
 
 USER_SHARE = 0.3  # measured on tests/test_retrain.py and one week of ru_opensentimentcorpus: README, "retrain"
 SHOWN = {"sentiment": ("macro_f1", "accuracy"), "pain_points": ("macro_f1", "micro_f1"),
@@ -89,7 +89,7 @@ def card_sources(card: dict, directory: Path) -> list[Source]:
     """The sources a card's model was trained on: its `source_specs`, else re-read from its training command."""
     if card.get("source_specs"):
         return [from_spec(spec) for spec in card["source_specs"]]
-    from feedback_mining.model_commands import add_commands
+    from feedback_mining.learning.model_commands import add_commands
 
     parser = argparse.ArgumentParser(exit_on_error=False)
     add_commands(parser.add_subparsers(dest="command"))

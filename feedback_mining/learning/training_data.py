@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from feedback_mining import labelled
+from feedback_mining.learning import labelled
 from feedback_mining.errors import UsageError
-from feedback_mining.models import SENTIMENT_LABELS
-from feedback_mining.registry import file_sha256
-from feedback_mining.sources import Source, read_task
+from feedback_mining.learning.models import SENTIMENT_LABELS
+from feedback_mining.learning.registry import file_sha256
+from feedback_mining.learning.sources import Source, read_task
 
 
 class TaskData:

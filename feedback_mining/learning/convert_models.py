@@ -1,6 +1,6 @@
 """Convert a model folder's pickles to skops files, once, for a folder you trust:
 
-    python -m feedback_mining.convert_models my_models/ --trust-pickles
+    python -m feedback_mining.learning.convert_models my_models/ --trust-pickles
 
 Folders trained before the models were saved with skops hold `<task>.joblib` pickles, which `load_model` refuses:
 unpickling runs whatever code the file holds. This is the one place that unpickles, only when told the folder is
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from feedback_mining.errors import FeedbackMiningError
-from feedback_mining.registry import (
+from feedback_mining.learning.registry import (
     REGISTRY,
     TASKS,
     ModelError,
@@ -90,7 +90,7 @@ def convert_folder(directory: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m feedback_mining.convert_models", description=__doc__.split(
+    parser = argparse.ArgumentParser(prog="python -m feedback_mining.learning.convert_models", description=__doc__.split(
         "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("directory", type=Path, help="a model folder whose registry lists .joblib files")
     parser.add_argument("--trust-pickles", action="store_true", required=True,

@@ -12,7 +12,7 @@ cloneable and grid-searchable (`features__char_min_df`, `estimator__C`).
 
 What a text's words say is only as good as the model's acquaintance with them. `DomainGate` measures it (the
 share of a text's content words the model learned from) and `SentimentModel` and `EffortModel` blend their
-word-based part with one that does not depend on the domain: the sentiment evidence of `feedback_mining.valence`
+word-based part with one that does not depend on the domain: the sentiment evidence of `feedback_mining.learning.valence`
 (strong valence words, emoticons, sentiment terms), and for effort the predicted sentiment and pain points. On
 feedback like the training texts the word-based part decides; on a sentence about anything else the evidence
 does, so a text without evidence is neutral and costs little effort, whatever the training mix's balance.
@@ -34,7 +34,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-from feedback_mining.valence import batch_lookup, evidence
+from feedback_mining.learning.valence import batch_lookup, evidence
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 PAIN_POINT_IDS = ("waiting", "repeat_contact", "transfer", "channel_switch", "repeat_info", "process_complexity",

@@ -38,7 +38,7 @@ import pandas as pd
 
 from feedback_mining.errors import InputError, UsageError
 from feedback_mining.formats import load_table
-from feedback_mining.labelled import TASK_COLUMNS, check_rows
+from feedback_mining.learning.labelled import TASK_COLUMNS, check_rows
 
 DROPPED_LABELS = {"mixed": "drop", "ambiguous": "drop"}  # labels that are neither of ours: the rows are left out
 SOURCE_KEYS = ("name", "path", "paths", "tasks", "language", "text", "labels", "train_labels", "sentiment_part",
@@ -129,7 +129,7 @@ def read_task(source: Source, task: str, pain_point_ids) -> pd.DataFrame | None:
     if source.tasks is not None and task not in source.tasks:
         return None
     if task == "pain_points" and source.pain_point_mapping is not None:
-        from feedback_mining.mappings import read_mapped
+        from feedback_mining.learning.mappings import read_mapped
 
         frames = [read_mapped(p, source.pain_point_mapping, pain_point_ids, source.language) for p in source.paths]
         return pd.concat(frames, ignore_index=True).assign(source=source.name)

@@ -107,15 +107,15 @@ def parse_reference(arrays, source: str = "") -> Reference:
 
 def reference_dirs() -> list[Path]:
     """Where the reference may be: the installed shipped models, then the source tree's `models/`."""
-    from feedback_mining.registry import shipped_dir
+    from feedback_mining.learning.registry import shipped_dir
 
-    return list(dict.fromkeys([shipped_dir(), Path(__file__).resolve().parent.parent / "models"]))
+    return list(dict.fromkeys([shipped_dir(), Path(__file__).resolve().parents[2] / "models"]))
 
 
 def load_reference(directory: Path | None = None) -> Reference | None:
     """The reference of `directory` (None: the first of `reference_dirs` listing one), its sha256 checked against
     that folder's registry.json; None when no folder has one."""
-    from feedback_mining.registry import REGISTRY, ModelError, file_sha256
+    from feedback_mining.learning.registry import REGISTRY, ModelError, file_sha256
 
     for folder in [Path(directory)] if directory is not None else reference_dirs():
         try:
