@@ -124,12 +124,21 @@ class _Tokens:
     """A text's tokens with what the rules ask of them: the word, its shape, sentence start, neighbours."""
 
     def __init__(self, text: str):
-        self.matches = list(_TOKEN.finditer(text))
-        self.words = [m.group() for m in self.matches]
+        self.text, self.words, self._starts = text, _TOKEN.findall(text), None
         self.shapes = [_SHAPES.get(word) or _shape(word) for word in self.words]
 
     def word(self, i: int) -> str:
         return self.words[i] if 0 <= i < len(self.words) else ""
+
+    def start(self, i: int) -> int:
+        """Where token i starts in the text; found on first use (most texts need no offsets, and a list of
+        match objects kept alive costs the garbage collector more than the tokenising)."""
+        if self._starts is None:
+            self._starts = [m.start() for m in _TOKEN.finditer(self.text)]
+        return self._starts[i]
+
+    def end(self, i: int) -> int:
+        return self.start(i) + len(self.words[i])
 
     def shape(self, i: int) -> str:
         return self.shapes[i] if 0 <= i < len(self.shapes) else ""
@@ -188,7 +197,8 @@ def _candidates(tokens: _Tokens) -> list[int]:
 
 
 def _in_spans(tokens: _Tokens, spans: list[tuple[int, int]]) -> set[int]:
-    return {i for i, m in enumerate(tokens.matches) for start, stop in spans if m.start() >= start and m.end() <= stop}
+    return {i for i in range(len(tokens.words)) for start, stop in spans
+            if tokens.start(i) >= start and tokens.end(i) <= stop}
 
 
 def _sure_name(tokens: _Tokens, i: int, word: str) -> bool:
@@ -301,7 +311,7 @@ def _ner_windows(tokens: _Tokens) -> list[tuple[int, int]]:
         if _is_cyrillic_cue(tokens.word(i - 1)) or any(
                 tokens.shape(j) == CYR and cyrillic_kind(tokens.words[j])[0] == SURE for j in (i - 1, i + 1)):
             continue
-        start, stop = tokens.matches[max(0, i - 6)].start(), tokens.matches[min(len(tokens.words), i + 7) - 1].end()
+        start, stop = tokens.start(max(0, i - 6)), tokens.end(min(len(tokens.words), i + 7) - 1)
         if windows and start <= windows[-1][1]:
             start = windows.pop()[0]
         windows.append((start, stop))
@@ -395,10 +405,9 @@ def _redact(text: str, tokens: _Tokens, spans: list[tuple[int, int]] | None) -> 
         return text
     out, last = [], 0
     for i in names:
-        match = tokens.matches[i]
-        start, end = match.start(), match.end()
-        if len(match.group()) == 1 and tokens.word(i + 1) == ".":  # an initial takes its dot
-            end = tokens.matches[i + 1].end()
+        start, end = tokens.start(i), tokens.end(i)
+        if len(tokens.words[i]) == 1 and tokens.word(i + 1) == ".":  # an initial takes its dot
+            end = tokens.end(i + 1)
         if start < last:
             continue
         if out and out[-1] == "<NAME>" and text[last:start] == "":  # `А.В.` is one initial run
