@@ -16,6 +16,7 @@ The lists and cue words are in `resources/names.toml`.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from functools import lru_cache
 from importlib import resources
@@ -104,20 +105,38 @@ def _fa_listed(word: str) -> bool:
 
 # ---------------------------------------------------------------- the decision over a text's tokens
 
-CYR, LAT, FA, UPPER, INITIAL, PLACEHOLDER = "cyr", "lat", "fa", "upper", "initial", "placeholder"
-_SHAPES: dict[str, str] = {}  # word form -> its shape (above), "" for a word no rule looks at
+# token shapes: which rules look at a token
+CYR, CYR_WORD = "cyr", "cyr_word"  # capitalised Cyrillic: pymorphy3 says it may be a name (`Вера`), or is not (`Москва`)
+LAT, UPPER, INITIAL, PLACEHOLDER = "lat", "upper", "initial", "placeholder"  # `Sarah`, `ИВАНОВ`, `И`, `<NAME>`
+FA, FA_TITLE, FA_WORD = "fa", "fa_title", "fa_word"  # Arabic script: listed or surname-like, a title (`آقای`), other
+_ARABIC_SHAPES = frozenset({FA, FA_TITLE, FA_WORD})
+_MARKED = frozenset({CYR, LAT, UPPER, INITIAL, PLACEHOLDER, FA, FA_TITLE})  # the others only matter after a title
+_SHAPES: dict[str, str] = {}  # word form -> its shape, "" for a word no rule looks at
+# the first letters of the words with a shape: `<`, Arabic script, capitals (a one-letter initial in any script)
+_SHAPED_FIRST = frozenset("<" + "".join(map(chr, range(0x600, 0x700)))) | frozenset(
+    filter(str.isupper, map(chr, range(sys.maxunicode + 1))))
 
 
 def _shape(word: str) -> str:
-    """Which rules look at a token: a capitalised Cyrillic, Latin or an Arabic-script word, an all-caps Cyrillic
-    word, a one-letter initial, the `<NAME>` placeholder, or none (""); one regex test per word form."""
+    """A token's shape (above), decided once per word form."""
     found = _SHAPES.get(word)
     if found is None:
-        found = _SHAPES[word] = (PLACEHOLDER if word == "<NAME>" else CYR if _CYRILLIC_CAP.fullmatch(word)
-                                 else LAT if _LATIN_CAP.fullmatch(word) else FA if _ARABIC.fullmatch(word)
-                                 else UPPER if _CYRILLIC_UPPER.fullmatch(word)
-                                 else INITIAL if len(word) == 1 and word.isupper() else "")
+        found = _SHAPES[word] = _new_shape(word)
     return found
+
+
+def _new_shape(word: str) -> str:
+    if word == "<NAME>":
+        return PLACEHOLDER
+    if _CYRILLIC_CAP.fullmatch(word):
+        return CYR if cyrillic_kind(word)[0] != NONE else CYR_WORD
+    if _LATIN_CAP.fullmatch(word):
+        return LAT
+    if _ARABIC.fullmatch(word):
+        return FA if _fa_listed(word) else FA_TITLE if word in lexicon()["titles_fa"] else FA_WORD
+    if _CYRILLIC_UPPER.fullmatch(word):
+        return UPPER
+    return INITIAL if len(word) == 1 and word.isupper() else ""
 
 
 class _Tokens:
@@ -125,7 +144,10 @@ class _Tokens:
 
     def __init__(self, text: str):
         self.text, self.words, self._starts = text, _TOKEN.findall(text), None
-        self.shapes = [_SHAPES.get(word) or _shape(word) for word in self.words]
+        self.shapes = shapes = [""] * len(self.words)
+        for i in [i for i, word in enumerate(self.words) if word[0] in _SHAPED_FIRST]:
+            shapes[i] = _SHAPES.get(self.words[i]) or _shape(self.words[i])
+        self.marked = [i for i, shape in enumerate(shapes) if shape in _MARKED]  # the tokens a rule looks at
 
     def word(self, i: int) -> str:
         return self.words[i] if 0 <= i < len(self.words) else ""
@@ -134,7 +156,7 @@ class _Tokens:
         """Where token i starts in the text; found on first use (most texts need no offsets, and a list of
         match objects kept alive costs the garbage collector more than the tokenising)."""
         if self._starts is None:
-            self._starts = [m.start() for m in _TOKEN.finditer(self.text)]
+            self._starts = list(map(re.Match.start, _TOKEN.finditer(self.text)))
         return self._starts[i]
 
     def end(self, i: int) -> int:
@@ -174,26 +196,25 @@ def _name_tokens(tokens: _Tokens, per_spans: list[tuple[int, int]] | None) -> se
             if i not in names and _name_in_context(tokens, i, words[i], names, in_per):
                 names.add(i)
     names |= _all_caps_names(tokens)
-    names |= {i for i, shape in enumerate(tokens.shapes)
-              if shape == INITIAL and tokens.word(i + 1) == "." and (i - 1 in names or i + 2 in names
-                                                                     or i + 4 in names)}
+    names |= {i for i in tokens.marked if tokens.shapes[i] == INITIAL and tokens.word(i + 1) == "." and
+              (i - 1 in names or i + 2 in names or i + 4 in names)}
     return names
 
 
 def _candidates(tokens: _Tokens) -> list[int]:
     """The tokens `_sure_name` or `_name_in_context` could take, in order; the others they always leave (a word
     pymorphy3 says is no name, an Arabic-script word in no list and after no title), so they are not asked."""
-    words, out = tokens.words, []
-    for i, shape in enumerate(tokens.shapes):
-        if shape == CYR:
-            if cyrillic_kind(words[i])[0] != NONE:
-                out.append(i)
-        elif shape == FA:
-            if _fa_listed(words[i]) or (i and words[i - 1] in lexicon()["titles_fa"]):
-                out.append(i)
-        elif shape in (LAT, PLACEHOLDER):
+    out, shapes, titles = [], tokens.shapes, lexicon()["titles_fa"]
+    for i in tokens.marked:
+        shape = shapes[i]
+        if shape in _DECIDED:
             out.append(i)
+        if shape in (FA, FA_TITLE) and tokens.words[i] in titles and tokens.shape(i + 1) in (FA_TITLE, FA_WORD):
+            out.append(i + 1)  # any word after a title
     return out
+
+
+_DECIDED = frozenset({CYR, LAT, FA, PLACEHOLDER})
 
 
 def _in_spans(tokens: _Tokens, spans: list[tuple[int, int]]) -> set[int]:
@@ -208,7 +229,7 @@ def _sure_name(tokens: _Tokens, i: int, word: str) -> bool:
     if shape == LAT:
         return word in lex["en"] or bool(_GAELIC.fullmatch(word)) or tokens.word(i - 1) in lex["titles_en"] or \
             (tokens.word(i - 1) == "." and tokens.word(i - 2) in lex["titles_en"])
-    if shape == FA:
+    if shape in _ARABIC_SHAPES:
         return word in lex["fa"] or word in lex["fa_surnames"] or tokens.word(i - 1) in lex["titles_fa"]
     return shape == PLACEHOLDER
 
@@ -219,7 +240,7 @@ def _name_in_context(tokens: _Tokens, i: int, word: str, names: set[int], in_per
         return _cyrillic_in_context(tokens, i, word, names, in_per)
     if shape == LAT:
         return _latin_in_context(tokens, i, word, names)
-    if shape == FA:
+    if shape in _ARABIC_SHAPES:
         return _persian_in_context(tokens, i, word, names)
     return False
 
@@ -284,6 +305,8 @@ def _persian_in_context(tokens: _Tokens, i: int, word: str, names: set[int]) -> 
 def _all_caps_names(tokens: _Tokens) -> set[int]:
     """`ИВАНОВ ИВАН ИВАНОВИЧ`: a run of 2+ all-caps Cyrillic words of which two are names once capitalised."""
     found, run = set(), []
+    if UPPER not in tokens.shapes:
+        return found
     for i, shape in enumerate([*tokens.shapes, ""]):
         if shape == UPPER:
             run.append(i)
@@ -305,8 +328,8 @@ def ner_windows(text: str) -> list[tuple[int, int]]:
 
 def _ner_windows(tokens: _Tokens) -> list[tuple[int, int]]:
     windows = []
-    for i, shape in enumerate(tokens.shapes):
-        if shape != CYR or cyrillic_kind(tokens.words[i])[0] != MAYBE or tokens.initial(i):
+    for i in tokens.marked:
+        if tokens.shapes[i] != CYR or cyrillic_kind(tokens.words[i])[0] != MAYBE or tokens.initial(i):
             continue
         if _is_cyrillic_cue(tokens.word(i - 1)) or any(
                 tokens.shape(j) == CYR and cyrillic_kind(tokens.words[j])[0] == SURE for j in (i - 1, i + 1)):
