@@ -142,11 +142,13 @@ def _new_shape(word: str) -> str:
 class _Tokens:
     """A text's tokens with what the rules ask of them: the word, its shape, sentence start, neighbours."""
 
+    __slots__ = ("text", "words", "shapes", "marked", "_starts")
+
     def __init__(self, text: str):
         self.text, self.words, self._starts = text, _TOKEN.findall(text), None
         self.shapes = shapes = [""] * len(self.words)
         for i in [i for i, word in enumerate(self.words) if word[0] in _SHAPED_FIRST]:
-            shapes[i] = _SHAPES.get(self.words[i]) or _shape(self.words[i])
+            shapes[i] = _shape(self.words[i])
         self.marked = [i for i, shape in enumerate(shapes) if shape in _MARKED]  # the tokens a rule looks at
 
     def word(self, i: int) -> str:
