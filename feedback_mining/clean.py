@@ -340,12 +340,7 @@ def redact_names(text: str) -> str:
 def redact_names_in_lines(texts: list[str]) -> list[str]:
     """`redact_names` on many texts at once, with the same result: the NER runs once, in batches, over the few
     windows of text that need it."""
-    out = list(texts)
-    rows = [i for i, text in enumerate(texts) if names.could_hold_names(text)]
-    spans = names.per_spans_in_windows([texts[i] for i in rows])
-    for i, found in zip(rows, spans):
-        out[i] = names.redact(texts[i], found)
-    return out
+    return names.redact_all(texts)
 
 
 REDACT_RULES = [redact_emails, redact_obfuscated_emails, redact_handles, redact_urls, redact_ibans, redact_accounts,

@@ -16,6 +16,7 @@ The lists and cue words are in `resources/names.toml`.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from functools import lru_cache
 from importlib import resources
@@ -80,29 +81,101 @@ def _cyrillic_kind(word: str) -> tuple[str, frozenset[str]]:
     return kind, frozenset(cases)
 
 
-def _is_cue(word: str, cues: frozenset[str]) -> bool:
-    lower = word.lower()
+@lru_cache(maxsize=65_536)
+def _is_cyrillic_cue(word: str) -> bool:
+    """`оператор`, `Оператору`, `сотрудницы`: a role or thanks word (or its stem, five letters or more)."""
+    cues, lower = lexicon()["cues_cyrillic"], word.lower()
     return lower in cues or (len(lower) >= 5 and any(lower.startswith(c) for c in cues if len(c) >= 5))
+
+
+@lru_cache(maxsize=65_536)
+def _fa_surname_like(word: str) -> bool:
+    """`احمدی`, `حسین‌زاده`, `رستم‌پور`: a listed Persian surname or a word with a surname suffix."""
+    lex = lexicon()
+    return word in lex["fa_surnames"] or any(word.endswith(s) and len(word) > len(s) + 1
+                                             for s in lex["fa_surname_suffixes"])
+
+
+@lru_cache(maxsize=65_536)
+def _fa_listed(word: str) -> bool:
+    """Whether a Persian rule could take the word without a title before it: listed, or surname-like."""
+    lex = lexicon()
+    return word in lex["fa"] or word in lex["fa_ambiguous"] or _fa_surname_like(word)
 
 
 # ---------------------------------------------------------------- the decision over a text's tokens
 
+# token shapes: which rules look at a token
+CYR, CYR_WORD = "cyr", "cyr_word"  # capitalised Cyrillic: pymorphy3 says it may be a name (`Вера`), or is not (`Москва`)
+LAT, UPPER, INITIAL, PLACEHOLDER = "lat", "upper", "initial", "placeholder"  # `Sarah`, `ИВАНОВ`, `И`, `<NAME>`
+FA, FA_TITLE, FA_WORD = "fa", "fa_title", "fa_word"  # Arabic script: listed or surname-like, a title (`آقای`), other
+_ARABIC_SHAPES = frozenset({FA, FA_TITLE, FA_WORD})
+_MARKED = frozenset({CYR, LAT, UPPER, INITIAL, PLACEHOLDER, FA, FA_TITLE})  # the others only matter after a title
+_SHAPES: dict[str, str] = {}  # word form -> its shape, "" for a word no rule looks at
+# the first letters of the words with a shape: `<`, Arabic script, capitals (a one-letter initial in any script)
+_SHAPED_FIRST = frozenset("<" + "".join(map(chr, range(0x600, 0x700)))) | frozenset(
+    filter(str.isupper, map(chr, range(sys.maxunicode + 1))))
+
+
+def _shape(word: str) -> str:
+    """A token's shape (above), decided once per word form."""
+    found = _SHAPES.get(word)
+    if found is None:
+        found = _SHAPES[word] = _new_shape(word)
+    return found
+
+
+def _new_shape(word: str) -> str:
+    if word == "<NAME>":
+        return PLACEHOLDER
+    if _CYRILLIC_CAP.fullmatch(word):
+        return CYR if cyrillic_kind(word)[0] != NONE else CYR_WORD
+    if _LATIN_CAP.fullmatch(word):
+        return LAT
+    if _ARABIC.fullmatch(word):
+        return FA if _fa_listed(word) else FA_TITLE if word in lexicon()["titles_fa"] else FA_WORD
+    if _CYRILLIC_UPPER.fullmatch(word):
+        return UPPER
+    return INITIAL if len(word) == 1 and word.isupper() else ""
+
 
 class _Tokens:
-    """A text's tokens with what the rules ask of them: the word, its script, sentence start, neighbours."""
+    """A text's tokens with what the rules ask of them: the word, its shape, sentence start, neighbours."""
+
+    __slots__ = ("text", "words", "shapes", "marked", "_starts")
 
     def __init__(self, text: str):
-        self.matches = list(_TOKEN.finditer(text))
-        self.words = [m.group() for m in self.matches]
-        self.initial = [i == 0 or _ends_sentence(self.words, i - 1) for i in range(len(self.words))]
+        self.text, self.words, self._starts = text, _TOKEN.findall(text), None
+        self.shapes = shapes = [""] * len(self.words)
+        for i in [i for i, word in enumerate(self.words) if word[0] in _SHAPED_FIRST]:
+            shapes[i] = _shape(self.words[i])
+        self.marked = [i for i, shape in enumerate(shapes) if shape in _MARKED]  # the tokens a rule looks at
 
     def word(self, i: int) -> str:
         return self.words[i] if 0 <= i < len(self.words) else ""
 
+    def start(self, i: int) -> int:
+        """Where token i starts in the text; found on first use (most texts need no offsets, and a list of
+        match objects kept alive costs the garbage collector more than the tokenising)."""
+        if self._starts is None:
+            self._starts = list(map(re.Match.start, _TOKEN.finditer(self.text)))
+        return self._starts[i]
+
+    def end(self, i: int) -> int:
+        return self.start(i) + len(self.words[i])
+
+    def shape(self, i: int) -> str:
+        return self.shapes[i] if 0 <= i < len(self.shapes) else ""
+
+    def initial(self, i: int) -> bool:
+        """Whether token i opens a sentence."""
+        return i == 0 or _ends_sentence(self.words, i - 1)
+
 
 def _ends_sentence(words: list[str], i: int) -> bool:
-    """Whether token i closes a sentence (`.` after a title or an initial does not)."""
-    if not re.fullmatch(r"[.!?…]+", words[i]):
+    """Whether token i closes a sentence (`.` after a title or an initial does not). A token that opens with
+    `.!?…` is a run of them (see `_TOKEN`)."""
+    if words[i][0] not in ".!?…":
         return False
     before = words[i - 1] if i else ""
     return not (words[i] == "." and (before in lexicon()["titles_en"] or len(before) == 1))
@@ -110,44 +183,66 @@ def _ends_sentence(words: list[str], i: int) -> bool:
 
 def name_tokens(text: str, per_spans: list[tuple[int, int]] | None = None) -> set[int]:
     """Indexes of the tokens of `text` that are names; `per_spans` are the NER's PER spans, if it ran."""
-    tokens, names = _Tokens(text), set()
-    in_per = _in_spans(tokens, per_spans or [])
-    for i, word in enumerate(tokens.words):
-        if _sure_name(tokens, i, word):
+    return _name_tokens(_Tokens(text), per_spans)
+
+
+def _name_tokens(tokens: _Tokens, per_spans: list[tuple[int, int]] | None) -> set[int]:
+    names, words = set(), tokens.words
+    in_per = _in_spans(tokens, per_spans) if per_spans else set()
+    candidates = _candidates(tokens)
+    for i in candidates:
+        if _sure_name(tokens, i, words[i]):
             names.add(i)
     for _ in range(2):  # a name found in context can give the next word its context
-        for i, word in enumerate(tokens.words):
-            if i not in names and _name_in_context(tokens, i, word, names, in_per):
+        for i in candidates:
+            if i not in names and _name_in_context(tokens, i, words[i], names, in_per):
                 names.add(i)
     names |= _all_caps_names(tokens)
-    names |= {i for i, word in enumerate(tokens.words)
-              if len(word) == 1 and word.isupper() and tokens.word(i + 1) == "." and (i - 1 in names or i + 2 in names
-                                                                                        or i + 4 in names)}
+    names |= {i for i in tokens.marked if tokens.shapes[i] == INITIAL and tokens.word(i + 1) == "." and
+              (i - 1 in names or i + 2 in names or i + 4 in names)}
     return names
 
 
+def _candidates(tokens: _Tokens) -> list[int]:
+    """The tokens `_sure_name` or `_name_in_context` could take, in order; the others they always leave (a word
+    pymorphy3 says is no name, an Arabic-script word in no list and after no title), so they are not asked."""
+    out, shapes, titles = [], tokens.shapes, lexicon()["titles_fa"]
+    for i in tokens.marked:
+        shape = shapes[i]
+        if shape in _DECIDED:
+            out.append(i)
+        if shape in (FA, FA_TITLE) and tokens.words[i] in titles and tokens.shape(i + 1) in (FA_TITLE, FA_WORD):
+            out.append(i + 1)  # any word after a title
+    return out
+
+
+_DECIDED = frozenset({CYR, LAT, FA, PLACEHOLDER})
+
+
 def _in_spans(tokens: _Tokens, spans: list[tuple[int, int]]) -> set[int]:
-    return {i for i, m in enumerate(tokens.matches) for start, stop in spans if m.start() >= start and m.end() <= stop}
+    return {i for i in range(len(tokens.words)) for start, stop in spans
+            if tokens.start(i) >= start and tokens.end(i) <= stop}
 
 
 def _sure_name(tokens: _Tokens, i: int, word: str) -> bool:
-    lex = lexicon()
-    if _CYRILLIC_CAP.fullmatch(word):
+    lex, shape = lexicon(), tokens.shapes[i]
+    if shape == CYR:
         return cyrillic_kind(word)[0] == SURE
-    if _LATIN_CAP.fullmatch(word):
+    if shape == LAT:
         return word in lex["en"] or bool(_GAELIC.fullmatch(word)) or tokens.word(i - 1) in lex["titles_en"] or \
             (tokens.word(i - 1) == "." and tokens.word(i - 2) in lex["titles_en"])
-    if _ARABIC.fullmatch(word):
+    if shape in _ARABIC_SHAPES:
         return word in lex["fa"] or word in lex["fa_surnames"] or tokens.word(i - 1) in lex["titles_fa"]
-    return word == "<NAME>"
+    return shape == PLACEHOLDER
 
 
 def _name_in_context(tokens: _Tokens, i: int, word: str, names: set[int], in_per: set[int]) -> bool:
-    if _CYRILLIC_CAP.fullmatch(word):
+    shape = tokens.shapes[i]
+    if shape == CYR:
         return _cyrillic_in_context(tokens, i, word, names, in_per)
-    if _LATIN_CAP.fullmatch(word):
+    if shape == LAT:
         return _latin_in_context(tokens, i, word, names)
-    if _ARABIC.fullmatch(word):
+    if shape in _ARABIC_SHAPES:
         return _persian_in_context(tokens, i, word, names)
     return False
 
@@ -156,13 +251,13 @@ def _cyrillic_in_context(tokens: _Tokens, i: int, word: str, names: set[int], in
     kind, cases = cyrillic_kind(word)
     if kind == NONE:
         return False
-    if _is_cue(tokens.word(i - 1), lexicon()["cues_cyrillic"]):
+    if _is_cyrillic_cue(tokens.word(i - 1)):
         return True
-    if i in in_per and kind == MAYBE and not tokens.initial[i]:  # `Віра в сервіс`, `Надежда есть`: the NER
+    if i in in_per and kind == MAYBE and not tokens.initial(i):  # `Віра в сервіс`, `Надежда есть`: the NER
         return not _disagrees(tokens, i, cases, in_per)          # alone does not make a sentence's first word
     for j in (i - 1, i + 1):  # a name next to it, in the same case: `Вера Павловна`, not `Роман Толстого`
-        if j in names and _CYRILLIC_CAP.fullmatch(tokens.word(j)):
-            other = cyrillic_kind(tokens.word(j))[1]
+        if j in names and tokens.shape(j) == CYR:
+            other = cyrillic_kind(tokens.words[j])[1]
             if kind == UNKNOWN or not other or cases & other:
                 return True
     return False
@@ -171,36 +266,40 @@ def _cyrillic_in_context(tokens: _Tokens, i: int, word: str, names: set[int], in
 def _disagrees(tokens: _Tokens, i: int, cases: frozenset[str], in_per: set[int]) -> bool:
     """Whether a name next to it in the PER span is in another case: `Роман Толстого` is a novel."""
     for j in (i - 1, i + 1):
-        if j in in_per and _CYRILLIC_CAP.fullmatch(tokens.word(j)):
-            other = cyrillic_kind(tokens.word(j))[1]
+        if j in in_per and tokens.shape(j) == CYR:
+            other = cyrillic_kind(tokens.words[j])[1]
             if cases and other and not cases & other:
                 return True
     return False
 
 
+@lru_cache(maxsize=1)
+def _latin_cues() -> tuple[frozenset[str], frozenset[str]]:
+    """(cues before a listed name, cues before any capitalised word: `agent Turner`, not `thanks Turner`)."""
+    cues = lexicon()["cues_en"]
+    return cues, cues - {"to", "with", "by", "is", "am", "you", "thanks", "thank", "for"}
+
+
 def _latin_in_context(tokens: _Tokens, i: int, word: str, names: set[int]) -> bool:
     lex, before, after = lexicon(), tokens.word(i - 1), tokens.word(i + 1)
+    cues, strong_cues = _latin_cues()
     if word in lex["en_ambiguous"]:
-        next_is_surname = bool(_LATIN_CAP.fullmatch(after)) and after not in _LATIN_STOP
-        return (not tokens.initial[i] and before.lower() in lex["cues_en"]) or next_is_surname or \
-            after in lex["after_cues_en"] and (tokens.initial[i] or before.lower() in lex["cues_en"])
-    if word in _LATIN_STOP or word in lex["titles_en"] or tokens.initial[i]:  # `Dear Sir or Madam`
+        next_is_surname = tokens.shape(i + 1) == LAT and after not in _LATIN_STOP
+        initial = tokens.initial(i)
+        return (not initial and before.lower() in cues) or next_is_surname or \
+            after in lex["after_cues_en"] and (initial or before.lower() in cues)
+    if word in _LATIN_STOP or word in lex["titles_en"] or tokens.initial(i):  # `Dear Sir or Madam`
         return False
-    return (i - 1 in names and _LATIN_CAP.fullmatch(before) is not None) or \
-        before.lower() in lex["cues_en"] - {"to", "with", "by", "is", "am", "you", "thanks", "thank", "for"}
+    return (i - 1 in names and tokens.shape(i - 1) == LAT) or before.lower() in strong_cues
 
 
 def _persian_in_context(tokens: _Tokens, i: int, word: str, names: set[int]) -> bool:
     lex, before, after = lexicon(), tokens.word(i - 1), tokens.word(i + 1)
-    surname_like = word in lex["fa_surnames"] or any(word.endswith(s) and len(word) > len(s) + 1
-                                                      for s in lex["fa_surname_suffixes"])
-    if surname_like and i - 1 in names:
+    if _fa_surname_like(word) and i - 1 in names:
         return True
     if word not in lex["fa_ambiguous"]:
         return False
-    next_is_surname = after in lex["fa_surnames"] or any(after.endswith(s) and len(after) > len(s) + 1
-                                                          for s in lex["fa_surname_suffixes"])
-    return before in lex["titles_fa"] or before in lex["cues_fa"] or next_is_surname or i - 1 in names or \
+    return before in lex["titles_fa"] or before in lex["cues_fa"] or _fa_surname_like(after) or i - 1 in names or \
         after in {"هستم", "هستند"} or (before in lex["weak_cues_fa"] and
                                        bool({after, tokens.word(i + 2)} & lex["after_cues_fa"]))
 
@@ -208,8 +307,10 @@ def _persian_in_context(tokens: _Tokens, i: int, word: str, names: set[int]) -> 
 def _all_caps_names(tokens: _Tokens) -> set[int]:
     """`ИВАНОВ ИВАН ИВАНОВИЧ`: a run of 2+ all-caps Cyrillic words of which two are names once capitalised."""
     found, run = set(), []
-    for i, word in enumerate([*tokens.words, ""]):
-        if _CYRILLIC_UPPER.fullmatch(word):
+    if UPPER not in tokens.shapes:
+        return found
+    for i, shape in enumerate([*tokens.shapes, ""]):
+        if shape == UPPER:
             run.append(i)
             continue
         if len(run) >= 2 and sum(cyrillic_kind(tokens.words[j].capitalize())[0] in (SURE, MAYBE) for j in run) >= 2:
@@ -224,16 +325,18 @@ def ner_windows(text: str) -> list[tuple[int, int]]:
     """Where only the NER can settle a word: a maybe-name (`Вера`, `Роман`) inside a sentence, with no cue before
     it and no name next to it; as character ranges of six words either side (the NER reads those, not the whole
     text). Unknown and sentence-initial words never go to it (see `_cyrillic_in_context`)."""
-    if not any(cyrillic_kind(word)[0] == MAYBE for word in _CYRILLIC_CAP.findall(text)):
-        return []
-    tokens, windows = _Tokens(text), []
-    for i, word in enumerate(tokens.words):
-        if tokens.initial[i] or not _CYRILLIC_CAP.fullmatch(word) or cyrillic_kind(word)[0] != MAYBE:
+    return _ner_windows(_Tokens(text))
+
+
+def _ner_windows(tokens: _Tokens) -> list[tuple[int, int]]:
+    windows = []
+    for i in tokens.marked:
+        if tokens.shapes[i] != CYR or cyrillic_kind(tokens.words[i])[0] != MAYBE or tokens.initial(i):
             continue
-        if _is_cue(tokens.word(i - 1), lexicon()["cues_cyrillic"]) or any(
-                _CYRILLIC_CAP.fullmatch(tokens.word(j)) and cyrillic_kind(tokens.word(j))[0] == SURE for j in (i - 1, i + 1)):
+        if _is_cyrillic_cue(tokens.word(i - 1)) or any(
+                tokens.shape(j) == CYR and cyrillic_kind(tokens.words[j])[0] == SURE for j in (i - 1, i + 1)):
             continue
-        start, stop = tokens.matches[max(0, i - 6)].start(), tokens.matches[min(len(tokens.words), i + 7) - 1].end()
+        start, stop = tokens.start(max(0, i - 6)), tokens.end(min(len(tokens.words), i + 7) - 1)
         if windows and start <= windows[-1][1]:
             start = windows.pop()[0]
         windows.append((start, stop))
@@ -262,7 +365,11 @@ def per_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
 
 def per_spans_in_windows(texts: list[str]) -> list[list[tuple[int, int]] | None]:
     """For each text, the PER spans the NER finds in its `ner_windows` (None when it has none)."""
-    windows = [ner_windows(text) for text in texts]
+    return _per_spans_in_windows(texts, [_Tokens(text) for text in texts])
+
+
+def _per_spans_in_windows(texts: list[str], tokens: list[_Tokens]) -> list[list[tuple[int, int]] | None]:
+    windows = [_ner_windows(found) for found in tokens]
     pieces = [(row, start) for row, found in enumerate(windows) for start, _ in found]
     spans = per_spans([texts[row][start:stop] for row, found in enumerate(windows) for start, stop in found])
     out: list[list[tuple[int, int]] | None] = [[] if found else None for found in windows]
@@ -271,33 +378,64 @@ def per_spans_in_windows(texts: list[str]) -> list[list[tuple[int, int]] | None]
     return out
 
 
+# one pass over the text for the four kinds of word `could_hold_names` looks at (an all-caps match only takes
+# what no other kind could: `ИВАНОВич` holds no capitalised `Вич` the screen needs, it holds caps)
+_SCREEN = re.compile("|".join(p.pattern for p in (_CYRILLIC_CAP, _CYRILLIC_UPPER, _LATIN_CAP, _ARABIC)))
+_SCREENED: dict[str, bool] = {}  # word form -> whether it may be a name
+
+
 def could_hold_names(text: str) -> bool:
     """A cheap screen: whether any word of the text could be a name (capitalised, or Arabic script)."""
+    for word in _SCREEN.findall(text):
+        verdict = _SCREENED.get(word)
+        if verdict is None:
+            verdict = _SCREENED[word] = _may_be_name(word)
+        if verdict:
+            return True
+    return False
+
+
+def _may_be_name(word: str) -> bool:
     lex = lexicon()
-    if any(cyrillic_kind(w)[0] != NONE for w in _CYRILLIC_CAP.findall(text)) or _CYRILLIC_UPPER.search(text):
+    if _CYRILLIC_CAP.fullmatch(word):
+        return cyrillic_kind(word)[0] != NONE
+    if _CYRILLIC_UPPER.fullmatch(word):
         return True
-    if any(w in lex["en"] or w in lex["en_ambiguous"] or w in lex["titles_en"] or _GAELIC.fullmatch(w)
-           for w in _LATIN_CAP.findall(text)):
-        return True
-    return any(w in lex["fa"] or w in lex["fa_surnames"] or w in lex["fa_ambiguous"] or w in lex["titles_fa"]
-               for w in _ARABIC.findall(text))
+    if _LATIN_CAP.fullmatch(word):
+        return word in lex["en"] or word in lex["en_ambiguous"] or word in lex["titles_en"] or \
+            bool(_GAELIC.fullmatch(word))
+    return word in lex["fa"] or word in lex["fa_surnames"] or word in lex["fa_ambiguous"] or word in lex["titles_fa"]
 
 
 def redact(text: str, spans: list[tuple[int, int]] | None = None) -> str:
     """The text with each name token (and each run of initials) as `<NAME>`; `spans` are the NER's, if it ran."""
-    tokens = _Tokens(text)
-    names = sorted(name_tokens(text, spans))
+    return _redact(text, _Tokens(text), spans)
+
+
+def redact_all(texts: list[str]) -> list[str]:
+    """`redact` on each text, with the same result: each text screened and tokenised once, and the NER run once,
+    in batches, over the windows of all the texts that need it."""
+    out = list(texts)
+    rows = [i for i, text in enumerate(texts) if could_hold_names(text)]
+    tokens = [_Tokens(texts[i]) for i in rows]
+    spans = _per_spans_in_windows([texts[i] for i in rows], tokens)
+    for i, found, per in zip(rows, tokens, spans):
+        out[i] = _redact(texts[i], found, per)
+    return out
+
+
+def _redact(text: str, tokens: _Tokens, spans: list[tuple[int, int]] | None) -> str:
+    names = sorted(_name_tokens(tokens, spans))
     if not names:
         return text
     out, last = [], 0
     for i in names:
-        match = tokens.matches[i]
-        start, end = match.start(), match.end()
-        if len(match.group()) == 1 and tokens.word(i + 1) == ".":  # an initial takes its dot
-            end = tokens.matches[i + 1].end()
+        start, end = tokens.start(i), tokens.end(i)
+        if len(tokens.words[i]) == 1 and tokens.word(i + 1) == ".":  # an initial takes its dot
+            end = tokens.end(i + 1)
         if start < last:
             continue
-        if out and out[-1] == "<NAME>" and text[last:start] == "" :  # `А.В.` is one initial run
+        if out and out[-1] == "<NAME>" and text[last:start] == "":  # `А.В.` is one initial run
             last = end
             continue
         out += [text[last:start], "<NAME>"]

@@ -170,3 +170,25 @@ def test_names_are_redacted_alike_one_line_at_a_time_or_together():
     lines = ["Спасибо, Сергей Иванов", "Thanks Sarah", "Москва и Вера", "سلام، زهرا هستم", "", "<NAME> Smith"]
     assert redact_names_in_lines(lines) == [redact_names(line) for line in lines]
     assert redact_names_in_lines(["two\nlines Sarah"]) == ["two\nlines <NAME>"]
+
+
+# the same word form, in a context that makes it a name and in one that does not: the per-word caches (shape,
+# dictionary verdict, cue and surname tests) hold what a word is alone, never the decision in a text
+SAME_WORD_TWO_CONTEXTS = [
+    ("Вера в лучшее помогает", "Вера в лучшее помогает"),
+    ("Оператор Вера помогла", "Оператор <NAME> помогла"),
+    ("Mark my words", "Mark my words"),
+    ("Thanks Mark, all sorted", "Thanks <NAME>, all sorted"),
+    ("امید دارم درست شود", "امید دارم درست شود"),
+    ("با آقای امید صحبت کردم", "با آقای <NAME> صحبت کردم"),
+    ("تقوی کار خوبی کرد", "تقوی کار خوبی کرد"),  # a word in no list: a name only after a title
+    ("سلام آقای تقوی", "سلام آقای <NAME>"),
+]
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_word_seen_before_is_still_decided_by_its_context(order):
+    cases = SAME_WORD_TWO_CONTEXTS[::order]
+    texts = [text for text, _ in cases]
+    assert redact_names_in_lines(texts) == [expected for _, expected in cases]
+    assert [redact_names(text) for text in texts] == [expected for _, expected in cases]
