@@ -22,7 +22,8 @@ from feedback_mining import names
 # ---------------------------------------------------------------- cleaning rules
 
 
-_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]{0,2000}>")
+# our own placeholders (`<NAME>`, ...) are not tags, so cleaning a cleaned text changes nothing
+_TAG = re.compile(r"<(?!(?:EMAIL|URL|CARD|IBAN|PHONE|NAME|HANDLE|ACCOUNT|ID)>)\s*/?\s*[a-zA-Z][^<>]{0,2000}>")
 _HIDDEN = re.compile(r"<\s*(script|style|head|title)\b[^<>]{0,2000}>.*?(?:<\s*/\s*\1\s*>|\Z)"  # with content
                      r"|<!--.*?(?:-->|\Z)|<![^<>]{0,2000}>|<\?[^<>]{0,2000}>", re.IGNORECASE | re.DOTALL)
 _BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|div|br|li|tr|h[1-6]|blockquote|table)\b[^<>]{0,2000}>", re.IGNORECASE)
