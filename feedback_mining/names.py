@@ -35,7 +35,11 @@ _ARABIC = re.compile(r"[\u0600-\u06ff][\u0600-\u06ff\u200c]*")
 _UK_ONLY, _RU_ONLY = re.compile(r"[іїєґІЇЄҐ'’]"), re.compile(r"[ыэъёЫЭЪЁ]")
 _LATIN_STOP = {"The", "And", "From", "At", "In", "On", "For", "To", "Of", "With", "Is", "Was", "But", "Or", "So",
                "Support", "Team", "Customer", "Service", "Bank", "Store", "Branch", "Street", "Road", "Avenue",
-               "I", "My", "We", "Our", "They", "He", "She", "It", "Thanks", "Thank", "Please", "Hi", "Hello"}
+               "I", "My", "We", "Our", "They", "He", "She", "It", "Thanks", "Thank", "Please", "Hi", "Hello",
+               # words of company and product names in complaints: `Bill Pay`, `Mark Home Loans`, `Re:`
+               "Re", "Fw", "Fwd", "Subject", "Pay", "Payment", "Payments", "Home", "Loan", "Loans", "Mortgage",
+               "Settlement", "Services", "Financial", "Credit", "Card", "Account", "Online", "Insurance", "Group",
+               "Inc", "LLC", "Corp", "Company", "Bill", "Bills"}
 
 
 @lru_cache(maxsize=None)
@@ -229,6 +233,8 @@ def _sure_name(tokens: _Tokens, i: int, word: str) -> bool:
     if shape == CYR:
         return cyrillic_kind(word)[0] == SURE
     if shape == LAT:
+        if word in _LATIN_STOP:  # `Dear Sir/Madam In ...`, `Mr Bill Pay`: no name after a title either
+            return False
         return word in lex["en"] or bool(_GAELIC.fullmatch(word)) or tokens.word(i - 1) in lex["titles_en"] or \
             (tokens.word(i - 1) == "." and tokens.word(i - 2) in lex["titles_en"])
     if shape in _ARABIC_SHAPES:
@@ -277,7 +283,8 @@ def _disagrees(tokens: _Tokens, i: int, cases: frozenset[str], in_per: set[int])
 def _latin_cues() -> tuple[frozenset[str], frozenset[str]]:
     """(cues before a listed name, cues before any capitalised word: `agent Turner`, not `thanks Turner`)."""
     cues = lexicon()["cues_en"]
-    return cues, cues - {"to", "with", "by", "is", "am", "you", "thanks", "thank", "for"}
+    return cues, cues - {"to", "with", "by", "is", "am", "you", "thanks", "thank", "for",
+                         "called"}  # `I called Wells Fargo`: the phone, not a name (listed names still count)
 
 
 def _latin_in_context(tokens: _Tokens, i: int, word: str, names: set[int]) -> bool:

@@ -199,3 +199,17 @@ def test_a_word_seen_before_is_still_decided_by_its_context(order):
 def test_placeholders_survive_a_second_cleaning(text):
     once = clean_text(text)
     assert "<" in once and clean_text(once) == once and clean_texts([once]) == [once]
+
+
+@pytest.mark.parametrize("text, kept, redacted", [
+    ("I used Bill Pay on the site", "Bill Pay", None),
+    ("Closing Mark Home Loans sent it", "Mark Home Loans", None),
+    ("I called Wells Fargo and Citi bank", "Wells Fargo", None),
+    ("Dear Sir/Madam In 2020 I applied", "Madam In", None),
+    ("Thanks Bill, great help", None, "Bill"),
+    ("Bill Smith called me back", None, "Smith"),
+    ("I called Alex yesterday", None, "Alex"),
+])
+def test_company_and_product_words_of_complaints_are_not_names(text, kept, redacted):
+    out = clean_texts([text])[0]
+    assert (kept is None or kept in out) and (redacted is None or redacted not in out)
