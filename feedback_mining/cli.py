@@ -16,10 +16,10 @@ from feedback_mining.config import Config, check_week, load_config, parse_scale,
 from feedback_mining.errors import FeedbackMiningError, UsageError
 from feedback_mining.history import DEFAULT_NAME as HISTORY_FILE
 from feedback_mining.history import ENV_VAR as HISTORY_ENV
-from feedback_mining.history import check_history, history_path, list_weeks, previous_week, store_drift, store_week
-from feedback_mining.loop_commands import add_compare_command, alerts_exit, command_compare, watch
+from feedback_mining.history import check_history, history_path, list_weeks, previous_week, store_week
 from feedback_mining.learning.model_commands import add_commands as add_model_commands
 from feedback_mining.learning.model_commands import command_evaluate, command_train
+from feedback_mining.loop_commands import add_compare_command, alerts_exit, command_compare, watch
 
 EPILOG = """examples:
   feedback-mining run --example --out out/
@@ -227,8 +227,8 @@ def command_run(args) -> int:
     if result.manifest["history"]["stored"]:  # stored before the outputs move in, so their `stored` is true
         from feedback_mining.rank import drill_down, overall_scores, rank_touchpoints
         store_week(history, week, rank_touchpoints(result.parts), drill_down(result.parts),
-                   {**result.manifest, "scores": overall_scores(result.parts)})  # the report's trends read scores
-        store_drift(history, week, result.manifest["drift"])
+                   {**result.manifest, "scores": overall_scores(result.parts)},  # the report's trends read scores
+                   drift=result.manifest["drift"])
     written = write_outputs(result, config.out, previous[1] if previous else None, config=config,
                             history=None if unreadable else history)
     from feedback_mining.classify import model_sources
@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("feedback-mining: interrupted", file=sys.stderr)
         return 1
-    except Exception as e:  # noqa: BLE001 - one line for the user, the traceback with --debug
+    except Exception as e:
         if args.debug:
             raise
         print(f"feedback-mining: failed: {type(e).__name__}: {e} (run with --debug for the traceback)", file=sys.stderr)

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,12 @@ TOUCHPOINT_COLUMNS = {"touchpoint": "VARCHAR", "rank": "INTEGER", "n_items": "BI
 PAIN_COLUMNS = {"touchpoint": "VARCHAR", "pain_point": "VARCHAR", "n_items": "BIGINT",
                 "contributed_effort": "DOUBLE", "contributed_low": "DOUBLE", "contributed_high": "DOUBLE",
                 "share_of_touchpoint": "DOUBLE", "impact": "DOUBLE", "driver_weight": "DOUBLE"}
-TABLES = {"touchpoints": TOUCHPOINT_COLUMNS, "pain_points": PAIN_COLUMNS}
+# drift (feedback_mining.learning.drift): one row per language
+DRIFT_COLUMNS = {"language": "VARCHAR", "n_texts": "BIGINT", "share_of_texts": "DOUBLE",
+                 "unseen_token_share": "DOUBLE", "mean_confidence": "DOUBLE", "low_confidence_share": "DOUBLE",
+                 "label_negative": "DOUBLE", "label_neutral": "DOUBLE", "label_positive": "DOUBLE",
+                 "label_shift": "DOUBLE", "domain_auc": "DOUBLE", "warnings": "BIGINT"}
+TABLES = {"touchpoints": TOUCHPOINT_COLUMNS, "pain_points": PAIN_COLUMNS, "drift": DRIFT_COLUMNS}
 
 
 def history_path(configured: Path | None = None) -> Path:
@@ -144,16 +150,30 @@ def _insert(con, table: str, week: str, frame: pd.DataFrame) -> None:
         con.unregister("_rows")
 
 
-def store_week(path: Path, week: str, touchpoints: pd.DataFrame, pain_points: pd.DataFrame, manifest: dict) -> None:
-    """Store (or replace) one week's results, all in one transaction."""
-    if not week:
-        raise UsageError("cannot store a week without a label: give --week 2026-W47 or dates in the data")
+@contextmanager
+def _transaction(path: Path):
+    """A connection to the history in one transaction (tables created if missing), committed or rolled back."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = _connect(path)
     try:
         con.begin()
         _create_tables(con)
-        for table in ("touchpoints", "pain_points", "weeks"):
+        yield con
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        con.close()
+
+
+def store_week(path: Path, week: str, touchpoints: pd.DataFrame, pain_points: pd.DataFrame, manifest: dict,
+               drift: dict | None = None) -> None:
+    """Store (or replace) one week's results and its drift figures (run.json's `drift`), in one transaction."""
+    if not week:
+        raise UsageError("cannot store a week without a label: give --week 2026-W47 or dates in the data")
+    with _transaction(path) as con:
+        for table in ("touchpoints", "pain_points", "drift", "weeks"):
             con.execute(f"DELETE FROM {table} WHERE week = ?", [week])
         top = touchpoints.sort_values("rank")["touchpoint"].iloc[0] if len(touchpoints) else None
         run_at = pd.Timestamp(manifest.get("created_at") or pd.Timestamp.now(tz="UTC"))
@@ -163,12 +183,21 @@ def store_week(path: Path, week: str, touchpoints: pd.DataFrame, pain_points: pd
                      json.dumps(manifest, ensure_ascii=False, default=str)])
         _insert(con, "touchpoints", week, touchpoints)
         _insert(con, "pain_points", week, pain_points)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    finally:
-        con.close()
+        _insert(con, "drift", week, drift_rows(drift or {}))
+
+
+def store_drift(path: Path, week: str, drift: dict) -> None:
+    """Store (or replace) one week's drift figures alone (a run stores them with its week, `store_week`)."""
+    with _transaction(path) as con:
+        con.execute("DELETE FROM drift WHERE week = ?", [week])
+        _insert(con, "drift", week, drift_rows(drift))
+
+
+def drift_rows(drift: dict) -> pd.DataFrame:
+    """run.json's `drift` as rows of the `drift` table: one per language, with its number of warnings."""
+    rows = pd.DataFrame(drift.get("languages", []), columns=list(DRIFT_COLUMNS)[:-1])
+    warned = pd.Series([w.get("language") for w in drift.get("warnings", [])], dtype=object).value_counts()
+    return rows.assign(warnings=rows["language"].map(warned).fillna(0).astype(int))
 
 
 # ---------------------------------------------------------------- reading
@@ -233,43 +262,10 @@ def compare_weeks(touchpoints: pd.DataFrame, previous: pd.DataFrame | None) -> p
     return pd.concat([table.iloc[:, :at], deltas, table.iloc[:, at:]], axis=1)
 
 
-# ---------------------------------------------------------------- drift (feedback_mining.learning.drift), one row per language
-
-DRIFT_COLUMNS = {"language": "VARCHAR", "n_texts": "BIGINT", "share_of_texts": "DOUBLE",
-                 "unseen_token_share": "DOUBLE", "mean_confidence": "DOUBLE", "low_confidence_share": "DOUBLE",
-                 "label_negative": "DOUBLE", "label_neutral": "DOUBLE", "label_positive": "DOUBLE",
-                 "label_shift": "DOUBLE", "domain_auc": "DOUBLE", "warnings": "BIGINT"}
-
-
-def store_drift(path: Path, week: str, drift: dict) -> None:
-    """Store (or replace) one week's drift figures (run.json's `drift`) in the `drift` table, created if missing."""
-    rows = pd.DataFrame(drift.get("languages", []))
-    warned = pd.Series([w.get("language") for w in drift.get("warnings", [])], dtype=object).value_counts()
-    rows = rows.assign(warnings=rows["language"].map(warned).fillna(0).astype(int)) if len(rows) else rows
-    rows = rows.reindex(columns=list(DRIFT_COLUMNS)).assign(week=week)
-    typed = {"week": "VARCHAR", **DRIFT_COLUMNS}
-    con = _connect(path)
-    try:
-        con.begin()
-        con.execute(f"CREATE TABLE IF NOT EXISTS drift (week VARCHAR NOT NULL, {_ddl(DRIFT_COLUMNS)})")
-        con.execute("DELETE FROM drift WHERE week = ?", [week])
-        con.register("_rows", rows)
-        casts = ", ".join(f'CAST("{c}" AS {kind})' for c, kind in typed.items())
-        names = ", ".join(f'"{c}"' for c in typed)
-        con.execute(f"INSERT INTO drift ({names}) SELECT {casts} FROM _rows")
-        con.unregister("_rows")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    finally:
-        con.close()
-
-
-def load_drift(path: Path) -> pd.DataFrame:
+def load_drift(path: Path | None) -> pd.DataFrame:
     """Every stored week's drift rows (`week` + `DRIFT_COLUMNS`), oldest first; empty without a file or table."""
     empty = pd.DataFrame(columns=["week", *DRIFT_COLUMNS])
-    if not Path(path).exists():
+    if path is None or not Path(path).exists():
         return empty
     con = _connect(path, read_only=True)
     try:

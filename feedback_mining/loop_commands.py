@@ -29,13 +29,12 @@ current folder). `feedback-mining history` lists the stored weeks."""
 def watch(result, history: Path | None, previous: tuple[str, pd.DataFrame] | None) -> None:
     """Add the drift trend over the stored weeks (`drift.trend`) and the run's `alerts` to its manifest (no
     history: an unreadable file under --no-history)."""
-    from feedback_mining.learning import drift
     from feedback_mining.alerts import run_alerts
     from feedback_mining.history import load_drift
+    from feedback_mining.learning import drift
 
     week = str(result.manifest.get("week") or "")
-    stored = load_drift(history) if history is not None else load_drift(Path("/nonexistent/history.duckdb"))
-    result.manifest["drift"]["trend"] = drift.trend(stored, week, result.manifest["drift"])
+    result.manifest["drift"]["trend"] = drift.trend(load_drift(history), week, result.manifest["drift"])
     result.manifest["alerts"] = run_alerts(result, history, previous)
 
 

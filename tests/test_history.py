@@ -12,7 +12,15 @@ import pytest
 from feedback_mining import history
 from feedback_mining.cli import main
 from feedback_mining.errors import UsageError
-from feedback_mining.history import compare_weeks, history_path, list_weeks, load_week, previous_week, store_week
+from feedback_mining.history import (
+    compare_weeks,
+    history_path,
+    list_weeks,
+    load_drift,
+    load_week,
+    previous_week,
+    store_week,
+)
 from feedback_mining.values import parse_dates
 
 NAN = np.nan
@@ -48,6 +56,20 @@ def test_store_list_and_load_a_week(tmp_path):
     assert stored["touchpoint"].tolist() == ["a", "b"] and stored["share"].tolist() == [0.6, 0.4]
     assert stored["csat"].isna().all()  # columns a table lacks are stored as NULL
     assert load_week(path, "2026-W47", "pain_points")["contributed_effort"].sum() == pytest.approx(2.5)
+
+
+DRIFT = {"languages": [{"language": "ru", "n_texts": 120, "unseen_token_share": 0.4, "domain_auc": 0.9}],
+         "warnings": [{"language": "ru", "message": "47% of Russian words are unknown"}]}
+
+
+def test_a_week_and_its_drift_are_stored_in_one_transaction(tmp_path, monkeypatch):
+    path = tmp_path / "h.duckdb"
+    store_week(path, "2026-W47", WEEK_A, pains(), manifest(), drift=DRIFT)
+    assert load_drift(path)[["week", "language", "n_texts", "warnings"]].values.tolist() == [["2026-W47", "ru", 120, 1]]
+    monkeypatch.setattr(history, "drift_rows", lambda drift: 1 / 0)  # the drift rows fail: the week is not stored
+    with pytest.raises(ZeroDivisionError):
+        store_week(path, "2026-W48", WEEK_A, pains(), manifest(), drift=DRIFT)
+    assert list_weeks(path)["week"].tolist() == ["2026-W47"]
 
 
 def test_rerunning_a_week_replaces_it(tmp_path):

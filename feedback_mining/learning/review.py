@@ -29,20 +29,14 @@ UNCERTAINTY_WEIGHT, IMPACT_WEIGHT = 2 / 3, 1 / 3
 LABEL_COLUMNS = ["text", "language", "label", "pain_points", "effort"]  # what `train --data` reads
 REVIEW_COLUMNS = [*LABEL_COLUMNS, "reviewed", "reason", "touchpoint", "n_items", "score", "sentiment_confidence",
                   "effort_share", "effort_source", "item_id", "model_label", "model_pain_points", "model_effort"]
-FORMULA_START = ("=", "+", "-", "@")  # Excel reads a CSV cell starting with these as a formula
 CSV_OPTIONS = {"index": False, "encoding": "utf-8-sig"}  # the BOM makes Excel read UTF-8 (Cyrillic, Persian)
 
 
 def text_key(texts: pd.Series) -> pd.Series:
     """The key a correction matches on: the redacted text lower-cased, runs of whitespace as one space, without
-    the `'` that `excel_safe` puts before a leading `=`, `+`, `-` or `@`."""
+    the `'` that review.csv puts before a leading `=`, `+`, `-` or `@` (`report.files.neutralise_formulas`)."""
     key = texts.fillna("").astype(str).str.replace(r"\s+", " ", regex=True).str.strip().str.lower()
     return key.str.replace(r"^'(?=[=+\-@])", "", regex=True)
-
-
-def excel_safe(texts: pd.Series) -> pd.Series:
-    """Texts with a `'` before a leading `=`, `+`, `-` or `@`, so Excel opens review.csv without running a formula."""
-    return texts.where(~texts.str.startswith(FORMULA_START), "'" + texts)
 
 
 def score_items(items: pd.DataFrame, target: float = 0.0) -> pd.DataFrame:
@@ -141,4 +135,4 @@ def review_csv(queue: pd.DataFrame) -> pd.DataFrame:
     take for a formula start with `'` (`report.files.neutralise_formulas`, OWASP)."""
     from feedback_mining.report.files import neutralise_formulas  # the report package imports this module
 
-    return neutralise_formulas(queue.assign(text=excel_safe(queue["text"].astype(str))))
+    return neutralise_formulas(queue.assign(text=queue["text"].astype(str)))
