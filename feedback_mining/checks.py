@@ -136,19 +136,36 @@ def _scale_message(path, column, values: pd.Series, scale: Scale, problem: str, 
 # ---------------------------------------------------------------- direction
 
 
-def direction_problems(items: pd.DataFrame, config: Config) -> list[DataWarning]:
-    """Warnings for CES and CSAT answers that move with the comments' sentiment the wrong way; a usage error
-    when the scale was not confirmed. Effort and dissatisfaction should rise as sentiment turns negative."""
+def direction_counts(items: pd.DataFrame, config: Config) -> dict[str, pd.Series]:
+    """Per configured score column, how many items have each (effort, negativity) pair: the mergeable part of
+    `direction_problems` (answers and sentiments take few values, so the counts give the exact rank correlation)."""
     if "sentiment" not in items:
-        return []
+        return {}
     negativity = items["sentiment"].map({"negative": 1.0, "neutral": 0.0, "positive": -1.0})
+    out = {}
+    for column, key in CONFIGURABLE.items():
+        if column in items:
+            effort = getattr(config, key).effort(pd.to_numeric(items[column], errors="coerce"))
+            pairs = pd.DataFrame({"effort": effort, "negativity": negativity}).dropna()
+            out[column] = pairs.value_counts().sort_index()
+    return out
+
+
+def direction_problems(items: pd.DataFrame, config: Config, counts: dict[str, pd.Series] | None = None
+                       ) -> list[DataWarning]:
+    """Warnings for CES and CSAT answers that move with the comments' sentiment the wrong way; a usage error
+    when the scale was not confirmed. Effort and dissatisfaction should rise as sentiment turns negative.
+    `counts` (`direction_counts`, added up over partitions) stand for the items when given."""
+    counts = direction_counts(items, config) if counts is None else counts
     warnings = []
     for column, key in CONFIGURABLE.items():
         scale = getattr(config, key)
-        if column not in items:
+        if column not in counts or not len(counts[column]):
             continue
-        score = pd.to_numeric(items[column], errors="coerce")
-        pairs = pd.DataFrame({"effort": scale.effort(score), "negativity": negativity}).dropna()
+        table = counts[column]
+        repeats = table.to_numpy().astype(np.int64)
+        pairs = pd.DataFrame({name: np.repeat(table.index.get_level_values(name).to_numpy(float), repeats)
+                              for name in ("effort", "negativity")})
         if len(pairs) < MIN_PAIRS or pairs.nunique().min() < 2:
             continue
         rho = float(pairs["effort"].rank().corr(pairs["negativity"].rank()))

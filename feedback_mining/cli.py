@@ -137,6 +137,18 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("--chunk-size", type=int, help="rows per chunk of the text stages (default: 20000)")
     options.add_argument("--jobs", dest="n_jobs", type=int,
                          help="processes for the text stages, -1 for every core (default: -1; used from 10,000 texts)")
+    options.add_argument("--engine", choices=["local", "dask"],
+                         help="where the week's partitions run: local (default: this machine, one partition at a "
+                              "time, the text stages on every core) or dask (a Dask cluster; pip install "
+                              "'feedback-mining[dask]')")
+    options.add_argument("--scheduler", metavar="ADDRESS",
+                         help="with --engine dask: the scheduler of an existing cluster, e.g. tcp://10.0.0.5:8786 "
+                              "(default: start a local cluster)")
+    options.add_argument("--workers", type=int, help="with --engine dask and no --scheduler: worker processes of "
+                                                     "the local cluster (default: 2)")
+    options.add_argument("--partition-size", dest="partition_size", type=int,
+                         help="surveys and tickets per partition; memory holds about one partition's work "
+                              "(default: 100000)")
     options.add_argument("--bootstrap", dest="n_boot", type=int, help="bootstrap replicates (default: 200)")
     options.add_argument("--seed", type=int, help="bootstrap seed (default: 0)")
     options.add_argument("--taxonomy", type=Path, help="pain-point term file (default: the built-in taxonomy.toml)")
@@ -266,7 +278,7 @@ def command_history(args) -> int:
 
 def _run_summary(result, out: Path, written, seconds: float) -> str:
     rec = result.manifest["reconciliation"]
-    lines = [f"done in {seconds:.1f} s: {len(result.items):,} items, week {result.manifest['week']}"]
+    lines = [f"done in {seconds:.1f} s: {result.manifest['items']['total']:,} items, week {result.manifest['week']}"]
     lines += [f"  {k}: {v['rows_read']:,} rows read = {v['rows_used']:,} used + {v['rows_rejected']:,} rejected"
               + (f" ({v['fields_emptied']:,} fields emptied)" if v.get("fields_emptied") else "")
               for k, v in rec.items()]

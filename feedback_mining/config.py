@@ -56,6 +56,10 @@ class Config:
     target: float = 0.0
     chunk_size: int = 20_000
     n_jobs: int = -1  # processes for the text stages (-1: every core); used from 20,000 texts on
+    engine: str = "local"  # where the partitions run: `local` (this machine) or `dask` (engines.py)
+    scheduler: str | None = None  # a Dask scheduler address (tcp://host:8786); None: a local cluster
+    workers: int = 2  # worker processes of the local Dask cluster
+    partition_size: int = 100_000  # surveys and tickets per partition (memory holds about one at a time)
     n_boot: int = 200
     seed: int = 0
     # per source: {name in our contract: name in the user's file}
@@ -251,7 +255,9 @@ SETTINGS = {
     "sentiment_lexicon": _path, "history": _path, "models": _path,
     "week": check_week,
     "window_days": _number(0), "target": _number(0, 1), "waiting_hours": _number(0, above=True),
-    "chunk_size": _number(1, integer=True), "n_jobs": _n_jobs, "n_boot": _number(10, integer=True),
+    "chunk_size": _number(1, integer=True), "n_jobs": _n_jobs,
+    "engine": _choice(("local", "dask")), "scheduler": _text, "workers": _number(1, integer=True),
+    "partition_size": _number(1, integer=True), "n_boot": _number(10, integer=True),
     "seed": _number(0, integer=True), "repeat_contacts": _number(1, integer=True),
     "columns": _columns, "touchpoint_aliases": _table_of_text,
     "ces_scale": _scale_table, "csat_scale": _scale_table, "trust_scales": _boolean,

@@ -10,9 +10,11 @@ import hashlib
 import logging
 import pickle
 import re
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,15 +23,17 @@ from joblib import Parallel, delayed, effective_n_jobs
 from feedback_mining import __version__
 from feedback_mining.analyse import analyse
 from feedback_mining.checks import check_by, check_usable, direction_problems, week_of
+from feedback_mining.engines import run_partitions
 from feedback_mining.classify import LexiconClassifier, ModelClassifier, classify, load_classifier
 from feedback_mining.clean import MAX_CHARS, clean, count_redactions
 from feedback_mining.config import SOURCES, Config
-from feedback_mining.learning.corrections import apply_corrections, load_corrections
+from feedback_mining.learning.corrections import load_corrections
 from feedback_mining.learning.drift import measure as measure_drift
 from feedback_mining.errors import UsageError
-from feedback_mining.join import add_effort, add_ticket_evidence, attach_texts, build_items, empty_frame
+from feedback_mining.join import empty_frame
 from feedback_mining.language import detect
-from feedback_mining.rank import Partials, merge_segments, partials, segment_partials
+from feedback_mining.partitions import DRIFT_SAMPLE
+from feedback_mining.rank import Partials
 from feedback_mining.read import OPTIONAL, REJECT_COLUMNS, REQUIRED, Source, read_source, validate_source
 from feedback_mining.read import reject_reasons
 from feedback_mining.learning.registry import file_sha256
@@ -41,13 +45,16 @@ log = logging.getLogger("feedback_mining")
 class RunResult:
     """What a run produced: the items, the mergeable aggregates and the bookkeeping for `run.json`."""
 
-    items: pd.DataFrame
+    items: pd.DataFrame  # every item of a one-partition week; else those the report may show (see run_job)
     parts: Partials
     rejects: pd.DataFrame
     pain_points: list[str]
     manifest: dict = field(default_factory=dict)
     segments: dict[str, Partials] = field(default_factory=dict)  # with --by: partials per segment value
     by: str | None = None
+    items_path: Path | None = None  # items.parquet as the run wrote it (a file, or a folder of parts)
+    sentiment_counts: dict | None = None  # report.model.sentiment_counts_by over every item
+    scratch: object = None  # the temporary folder holding items_path, removed with the result
 
 
 class Timer:
@@ -148,18 +155,20 @@ def text_warnings(texts: pd.Series) -> dict[str, int]:
             "control_or_bidi_characters (removed)": int(texts.str.contains(_CONTROL).sum())}
 
 
-def collect_texts(sources: dict[str, Source]) -> pd.DataFrame:
-    """One row per text to analyse: survey `comment`s, comments' `text`, tickets' `subject` + `body`."""
+def collect_texts(rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per text to analyse: survey `comment`s, comments' `text`, tickets' `subject` + `body`; `rows` are
+    the validated rows of each source (or the `Source`s)."""
+    rows = {name: getattr(r, "rows", r) for name, r in rows.items()}
     parts = []
-    if "surveys" in sources:
-        s = sources["surveys"].rows
+    if "surveys" in rows:
+        s = rows["surveys"]
         parts.append(pd.DataFrame({"source": "surveys", "key": s["response_id"], "text": s["comment"], "language": ""}))
-    if "comments" in sources:
-        c = sources["comments"].rows
+    if "comments" in rows:
+        c = rows["comments"]
         parts.append(pd.DataFrame({"source": "comments", "key": c["response_id"], "text": c["text"],
                                    "language": c["language"]}))
-    if "tickets" in sources:
-        t = sources["tickets"].rows
+    if "tickets" in rows:
+        t = rows["tickets"]
         text = (t["subject"].str.strip() + "\n" + t["body"]).str.strip()
         parts.append(pd.DataFrame({"source": "tickets", "key": t["ticket_id"], "text": text, "language": ""}))
     texts = pd.concat(parts, ignore_index=True) if parts else empty_frame(["source", "key", "text", "language"])
@@ -176,11 +185,17 @@ def read_inputs(config: Config, frames: dict[str, pd.DataFrame] | None = None) -
     return {name: read_source(name, path, config) for name, path in config.inputs().items()}
 
 
-def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progress=None, say=None) -> RunResult:
+def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progress=None, say=None,
+            work: Path | None = None) -> RunResult:
     """Run every stage up to ranking partials; the report module turns the result into files. `progress(done,
     total)` follows the text stages, `say(line)` gets a completion line per stage. The checks of `checks` run
     as soon as their data exist: usable rows, `--by` and the week before the text stages, the scales'
-    direction after the join; each raises a usage error or adds to `manifest["warnings"]`."""
+    direction after the join; each raises a usage error or adds to `manifest["warnings"]`.
+
+    The week runs as partitions of whole items (`partitions.py`) on `config.engine` (`engines.py`); the items are
+    written to `work/items.parquet` as they are made (`work` None: a temporary folder that lives as long as the
+    result), and `RunResult.items` keeps all of them only for a week of one partition, else the ones the report
+    may show."""
     timer, say = Timer(), say or (lambda line: None)
     with timer.stage("read"):
         sources = read_inputs(config, frames)
@@ -195,51 +210,40 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
     with timer.stage("models"):
         classifier = load_classifier(config.models, config.taxonomy, config.sentiment_lexicon)
         corrections = load_corrections(config.corrections, classifier.ids)
-    with timer.stage("text"):
-        keep = ["source", "key", "clean_text", "language", "duplicate", "sentiment", "sentiment_confidence",
-                "sentiment_low_confidence", "pain_point_evidence", "effort_estimate",
-                *(f"p_{pp}" for pp in classifier.ids), "features"]
-        raw_texts = collect_texts(sources)
-        text_notes = text_warnings(raw_texts["text"])
-        texts = enrich_in_chunks(raw_texts, classifier, config.chunk_size, progress=progress, keep=keep,
-                                 n_jobs=config.n_jobs)
-        text_notes["no_letters (language und)"] = int((texts["language"] == "und").sum()) if len(texts) else 0
-        del raw_texts
-    say(f"text stages: {len(texts):,} texts in {timer.seconds['text']:.1f} s")
+    scratch = None
+    if work is None:
+        scratch = tempfile.TemporaryDirectory(prefix="feedback_mining-")
+        work = Path(scratch.name)
+    rows = {name: source.rows for name, source in sources.items()}
+    with timer.stage("partitions"):
+        merged, engine, items_path = run_partitions(rows, classifier, config, corrections, Path(work), say, progress)
+    timer.seconds.update({f"{k} (summed over partitions)" if engine["partitions"] > 1 else k: v
+                          for k, v in engine.pop("seconds").items()})
+    tally = merged.tally
+    say(f"text stages: {tally['texts']:,} texts, joined into {tally['items']:,} items in "
+        f"{timer.seconds['partitions']:.1f} s ({engine['partitions']} partition"
+        f"{'s' if engine['partitions'] > 1 else ''}, {engine['engine']} engine)")
+    corrected = tally["corrected"]
+    if corrections.files:
+        say(f"  {corrected['items']:,} items took a reviewer's correction"
+            + (f" ({corrected['effort_kept_ces']:,} kept their CES answer's effort)"
+               if corrected["effort_kept_ces"] else ""))
     with timer.stage("drift"):
-        drift = measure_drift(texts, classifier, config.seed)
-        texts = texts.drop(columns="features")
+        drift = measure_drift(merged.drift_sample, classifier, config.seed)
+        drift["sampled"] = {"per_language": DRIFT_SAMPLE, "texts": len(merged.drift_sample)}
     say(f"drift: {len(drift['warnings'])} warnings in {timer.seconds['drift']:.1f} s")
-    with timer.stage("join"):
-        rows = {name: sources[name].rows if name in sources else _empty_source(name) for name in SOURCES}
-        items, links = build_items(rows["surveys"], rows["comments"], rows["tickets"], config.window_days,
-                                   carry=[config.by] if config.by else [])
-        texts = texts.merge(links, on=["source", "key"], how="left")
-        items = (attach_texts(items, texts, classifier.ids)
-                 .pipe(add_ticket_evidence, classifier.ids, config).pipe(add_effort, config))
-        items, corrected = apply_corrections(items, corrections, classifier.ids)  # before ranking: it uses them
-        check_segment_column(items, config.by)
-        warnings += direction_problems(items, config)
-    say(f"joined into {len(items):,} items in {timer.seconds['join']:.1f} s"
-        + (f"; {corrected['items']:,} took a reviewer's correction" if corrections.files else "")
-        + (f" ({corrected['effort_kept_ces']:,} kept their CES answer's effort)" if corrected["effort_kept_ces"] else ""))
-    with timer.stage("rank"):
-        ids = classifier.ids
-        parts = sum((partials(chunk, ids, config) for chunk in chunks(items, config.chunk_size)),
-                    start=partials(items.iloc[:0], ids, config))
-        segments: dict[str, Partials] = {}
-        for chunk in chunks(items, config.chunk_size) if config.by else []:
-            segments = merge_segments(segments, segment_partials(chunk, config.by, ids, config))
-    say(f"ranked {len(parts.sums):,} touchpoints ({config.n_boot} bootstrap replicates) in "
-        f"{timer.seconds['rank']:.1f} s")
+    warnings += direction_problems(merged.candidates, config, merged.directions)
+    say(f"ranked {len(merged.parts.sums):,} touchpoints ({config.n_boot} bootstrap replicates)")
     # rejects.csv: rejected rows and emptied fields (told apart by `action`); reconciliation counts only rows
     rejects = pd.concat([s.issues() for s in sources.values()], ignore_index=True) if sources else \
         empty_frame(REJECT_COLUMNS)
-    result = RunResult(items, parts, rejects, classifier.ids, segments=segments, by=config.by)
-    result.manifest = manifest(config, sources, texts, links, items, classifier, timer)
+    items = merged.items if merged.items is not None else merged.candidates
+    result = RunResult(items, merged.parts, rejects, classifier.ids, segments=merged.segments, by=config.by,
+                       items_path=items_path, sentiment_counts=tally["sentiment_by"], scratch=scratch)
+    result.manifest = manifest(config, sources, tally, classifier, timer)
+    result.manifest["engine"] = engine
     result.manifest["week"] = week
     result.manifest["corrections"] = corrected
-    result.manifest["texts"]["warnings"] = text_notes
     result.manifest["warnings"] = [w.as_dict() for w in warnings]
     result.manifest["drift"] = drift
     return result
@@ -258,22 +262,11 @@ def _empty_source(name: str) -> pd.DataFrame:
     return validate_source(frame, name, Config()).rows
 
 
-def sentiment_counts(items: pd.DataFrame) -> dict:
-    """Items with a sentiment, and how many of those rest on a low-confidence prediction."""
-    if "sentiment" not in items:
-        return {"rated": 0, "low_confidence": 0, "low_confidence_share": 0.0}
-    rated = items["sentiment"].isin(["negative", "neutral", "positive"])
-    low = int(items.loc[rated, "sentiment_low_confidence"].sum()) if "sentiment_low_confidence" in items else 0
-    return {"rated": int(rated.sum()), "low_confidence": low,
-            "low_confidence_share": round(low / int(rated.sum()), 4) if rated.any() else 0.0}
-
-
-def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
+def manifest(config, sources, tally, classifier, timer) -> dict:
     """The run's books: inputs with hashes, counts that reconcile per source, text stats, models, timings."""
-    item_ids = set(items["item_id"])
     inputs, reconciliation = {}, {}
     for name, source in sources.items():
-        used = int(links.loc[links["source"] == name, "item_id"].isin(item_ids).sum())
+        used = int(tally["used"].get(name, 0))
         rejected = source.rows_rejected
         inputs[name] = {"path": str(source.path) if source.path else None,
                         "sha256": file_sha256(source.path) if source.path else None, "rows_read": source.rows_read,
@@ -281,20 +274,22 @@ def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
         reconciliation[name] = {"rows_read": source.rows_read, "rows_used": used, "rows_rejected": rejected,
                                 "reconciles": source.rows_read == used + rejected,
                                 "fields_emptied": source.fields_emptied}
+    rated, low = tally["rated"], tally["low_confidence"]
     return {
         "tool": "feedback_mining", "version": __version__, "week": config.week,
         "created_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
         "inputs": inputs, "reconciliation": reconciliation,
         "rejects_by_reason": reject_reasons(sources.values()),
-        "items": {"total": len(items), "by_source": items["source"].value_counts().to_dict(),
-                  "effort_source": items["effort_source"].value_counts().to_dict(),
-                  "sentiment": sentiment_counts(items)},
-        "texts": {"total": len(texts), "languages": texts["language"].value_counts().to_dict() if len(texts) else {},
-                  "duplicates": int(texts["duplicate"].sum()) if len(texts) else 0,
-                  "redactions": count_redactions(texts["clean_text"]) if len(texts) else {}},
+        "items": {"total": tally["items"], "by_source": _by_count(tally["by_source"]),
+                  "effort_source": _by_count(tally["effort_source"]),
+                  "sentiment": {"rated": rated, "low_confidence": low,
+                                "low_confidence_share": round(low / rated, 4) if rated else 0.0}},
+        "texts": {"total": tally["texts"], "languages": _by_count(tally["languages"]),
+                  "duplicates": tally["duplicates"], "redactions": dict(tally["redactions"]),
+                  "warnings": dict(tally["text_notes"])},
         "models": classifier.describe(),
         "settings": {"target": config.target, "window_days": config.window_days, "n_boot": config.n_boot,
-                     "seed": config.seed, "chunk_size": config.chunk_size,
+                     "seed": config.seed, "chunk_size": config.chunk_size, "partition_size": config.partition_size,
                      "ces_scale": vars(config.ces_scale), "csat_scale": vars(config.csat_scale),
                      "repeat_contacts": config.repeat_contacts, "waiting_hours": config.waiting_hours,
                      "by": config.by, "date_format": config.date_format, "trust_scales": config.trust_scales,
@@ -302,3 +297,7 @@ def manifest(config, sources, texts, links, items, classifier, timer) -> dict:
         "timings_s": timer.seconds,
     }
 
+
+def _by_count(counter) -> dict:
+    """A Counter as `value_counts().to_dict()` gives it: largest first (ties in first-seen order), no zeros."""
+    return {k: int(v) for k, v in sorted(counter.items(), key=lambda kv: -kv[1]) if v}

@@ -66,6 +66,11 @@ def excess_effort(effort: pd.Series, target: float) -> np.ndarray:
     return np.nan_to_num(np.clip(effort.to_numpy(dtype=float) - target, 0, None))
 
 
+def stable_hash(values: pd.Series) -> np.ndarray:
+    """A 64-bit hash of each value, the same in every process and on every machine (unlike `hash()`)."""
+    return pd.util.hash_array(values.fillna("").astype(str).to_numpy(dtype=object), categorize=False)
+
+
 _POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(20)])
 
 
@@ -198,7 +203,9 @@ def _intervals(boot: pd.DataFrame) -> pd.DataFrame:
     """95% percentile intervals of each touchpoint's share and rank over the bootstrap replicates."""
     values = boot.to_numpy()
     shares = values / np.where(values.sum(axis=0) > 0, values.sum(axis=0), 1)
-    ranks = (-values).argsort(axis=0, kind="stable").argsort(axis=0) + 1
+    # ranked on values rounded to 1e-9: sums of the same efforts tie exactly whatever order they were added in
+    # (chunks, partitions, engines), so a tie never breaks one way here and the other way there
+    ranks = (-np.round(values, 9)).argsort(axis=0, kind="stable").argsort(axis=0) + 1
     share_low, share_high = _quantiles(shares)
     rank_low, rank_high = _quantiles(ranks.astype(float))
     return pd.DataFrame({"share_low": share_low, "share_high": share_high,

@@ -58,16 +58,17 @@ def score_items(items: pd.DataFrame, target: float = 0.0) -> pd.DataFrame:
         _uncertainty=np.maximum(sentiment, pain), _excess=excess_effort(items["effort"], target))
 
 
-def distinct_texts(scored: pd.DataFrame) -> pd.DataFrame:
+def distinct_texts(scored: pd.DataFrame, total_excess: float | None = None) -> pd.DataFrame:
     """One row per text key (the item with the most uncertain labels, then the most effort, stands for its copies),
-    with `n_items`, `effort_share`, `_impact` and `score`."""
+    with `n_items`, `effort_share` (of `total_excess`, the week's contributed effort; default: of these items'),
+    `_impact` and `score`."""
     scored = scored[scored["_key"] != ""].sort_values(["_uncertainty", "_excess", "item_id"],
                                                       ascending=[False, False, True], kind="stable")
     groups = scored.groupby("_key", sort=False)["_excess"]
     texts = scored.drop_duplicates("_key").set_index("_key")
     excess = groups.sum().reindex(texts.index)
     impact = (excess / excess.max()).fillna(0.0) if len(excess) and excess.max() > 0 else excess * 0.0
-    total = scored["_excess"].sum()
+    total = scored["_excess"].sum() if total_excess is None else total_excess
     return texts.assign(n_items=groups.size().reindex(texts.index), effort_share=excess / total if total else 0.0,
                         _impact=impact, score=UNCERTAINTY_WEIGHT * texts["_uncertainty"] + IMPACT_WEIGHT * impact)
 
@@ -104,11 +105,12 @@ def reason(row, cover: str | None) -> str:
     return "; ".join(parts) or f"next by score ({row['score']:.2f})"
 
 
-def review_queue(items: pd.DataFrame, size: int = 200, target: float = 0.0) -> pd.DataFrame:
+def review_queue(items: pd.DataFrame, size: int = 200, target: float = 0.0,
+                 total_excess: float | None = None) -> pd.DataFrame:
     """The review queue of a run's items (`REVIEW_COLUMNS`, most needing first), at most `size` rows; reads
     `item_id, touchpoint, language, clean_text, sentiment, sentiment_confidence, pain_points, p_<id>, effort,
     effort_source, effort_estimate`."""
-    texts = distinct_texts(score_items(items, target))
+    texts = distinct_texts(score_items(items, target), total_excess)
     order, covers = coverage_order(texts)
     picked = texts.loc[order[:max(size, 0)]]
     effort = picked["effort"].fillna(picked["effort_estimate"]).astype(float).round(2)
@@ -124,10 +126,26 @@ def review_queue(items: pd.DataFrame, size: int = 200, target: float = 0.0) -> p
     }, columns=REVIEW_COLUMNS).reset_index(drop=True)
 
 
-def review_table(items: pd.DataFrame, config=None) -> pd.DataFrame:
+def review_table(items: pd.DataFrame, config=None, total_excess: float | None = None) -> pd.DataFrame:
     """`review_queue` with the run's `review_size` and `target` (defaults without a config)."""
     size, target = (config.review_size, config.target) if config is not None else (200, 0.0)
-    return review_queue(items, size, target)
+    return review_queue(items, size, target, total_excess)
+
+
+def review_candidates(items: pd.DataFrame, config=None) -> pd.DataFrame:
+    """The items of one partition the week's queue may take: the `review_size` most uncertain and the
+    `review_size` carrying the most effort, and the three best of each (touchpoint, language) cell by either.
+    A week split into partitions picks its queue among them (a text whose copies lie in several partitions is
+    scored by the copies among the candidates)."""
+    size, target = (config.review_size, config.target) if config is not None else (200, 0.0)
+    scored = score_items(items, target)
+    scored = scored[scored["_key"] != ""]
+    picks = []
+    for column in ("_uncertainty", "_excess"):
+        ranked = scored.sort_values([column, "item_id"], ascending=[False, True], kind="stable")
+        picks += [ranked.head(size), ranked.groupby(["touchpoint", "language"], sort=False).head(3)]
+    ids = pd.concat(picks)["item_id"].unique() if picks else []
+    return items[items["item_id"].isin(ids)]
 
 
 def review_csv(queue: pd.DataFrame) -> pd.DataFrame:

@@ -73,7 +73,17 @@ def build_report(result, previous: pd.DataFrame | None = None, config: Config | 
         impact=overall_impact(result.parts), trend=trend,
         locale=Locale(config.report_lang, pain_point_labels(config.taxonomy, config.report_lang)),
         by_segment=rank_segments(result.segments, by) if by else None, by=by,
-        review=review_table(result.items, config))
+        review=review_table(result.items, config, float(result.parts.sums["contributed_effort"].sum())),
+        sentiment_counts=getattr(result, "sentiment_counts", None))
+
+
+def write_items(result, by: str | None, path: Path) -> None:
+    """`items.parquet`: the file (or folder of parts) the run wrote as it went, else the result's items."""
+    written = getattr(result, "items_path", None)
+    if written is not None and Path(written).exists():
+        (shutil.copytree if Path(written).is_dir() else shutil.copyfile)(written, path)
+    else:
+        item_table(result.items, [by]).to_parquet(path, index=False)
 
 
 def write_outputs(result, out: Path, previous: pd.DataFrame | None = None, config: Config | None = None,
@@ -92,7 +102,7 @@ def write_outputs(result, out: Path, previous: pd.DataFrame | None = None, confi
     try:
         write_table(report.touchpoints, tmp / "touchpoints.csv")
         write_table(report.drill, tmp / "pain_points.csv")
-        item_table(result.items, [report.by]).to_parquet(tmp / "items.parquet", index=False)
+        write_items(result, report.by, tmp / "items.parquet")
         if report.by_segment is not None:
             write_table(report.by_segment, tmp / by_segment_name(report.by))
         write_table(result.rejects, tmp / "rejects.csv")

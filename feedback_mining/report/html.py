@@ -29,6 +29,7 @@ from feedback_mining.report.model import (
     score_changes,
     segment_sizes,
     segment_top,
+    sentiment_counts_by,
     sentiment_shares,
     top_pains,
     trend_shares,
@@ -337,20 +338,32 @@ def quote(loc: Locale, v: dict) -> str:
 
 
 def sentiment(r: Report) -> Html:
-    loc, items = r.locale, r.items
-    if "sentiment" not in items or not items["sentiment"].isin(["negative", "neutral", "positive"]).any():
+    loc = r.locale
+    counts = r.sentiment_counts if r.sentiment_counts is not None else sentiment_counts_by(r.items)
+    if "touchpoint" not in counts or not counts["touchpoint"].to_numpy().sum():
         return _section("sentiment", loc.t("h_sentiment"), esc(loc.t("not_available")))
-    by_tp = sentiment_shares(items, "touchpoint", r.touchpoints["touchpoint"].head(MAX_CHART_ROWS).tolist())
-    by_lang = sentiment_shares(items, "language", ["ru", "uk", "fa", "en", "other"])
+    by_tp = sentiment_shares(counts, "touchpoint", r.touchpoints["touchpoint"].head(MAX_CHART_ROWS).tolist())
+    by_lang = sentiment_shares(counts, "language", ["ru", "uk", "fa", "en", "other"])
     panels = [(loc.t("by_touchpoint"), by_tp, [f"{loc.touchpoint(k)} ({loc.count(n)})" for k, n in by_tp["n"].items()]),
               (loc.t("by_language"), by_lang, [f"{loc.language(k)} ({loc.count(n)})" for k, n in by_lang["n"].items()])]
     chart = charts.sentiment_bars("sentiment", loc.t("h_sentiment"), panels,
                                   {s: loc.t(s) for s in ("negative", "neutral", "positive")}, loc.pct)
-    rated = items["sentiment"].isin(["negative", "neutral", "positive"])
-    low = items.loc[rated, "sentiment_low_confidence"] if "sentiment_low_confidence" in items else pd.Series([False])
-    note = loc.t("sentiment_low_confidence", share=loc.pct(float(low.mean())), n=loc.count(int(low.sum())))
+    rated, low = low_confidence_counts(r)
+    note = loc.t("sentiment_low_confidence", share=loc.pct(low / rated if rated else 0.0), n=loc.count(low))
     return _section("sentiment", loc.t("h_sentiment"),
                     join([Html(f'<p class="intro">{esc(loc.t("sentiment_intro"))} {esc(note)}</p>'), Html(chart)]))
+
+
+def low_confidence_counts(r: Report) -> tuple[int, int]:
+    """(items with a sentiment, those resting on a low-confidence prediction): from run.json's counts, which cover
+    every item, else from the report's items."""
+    counted = r.manifest.get("items", {}).get("sentiment")
+    if counted and "rated" in counted:
+        return int(counted["rated"]), int(counted["low_confidence"])
+    items = r.items
+    rated = items["sentiment"].isin(["negative", "neutral", "positive"]) if "sentiment" in items else pd.Series([False])
+    low = items.loc[rated, "sentiment_low_confidence"] if "sentiment_low_confidence" in items else pd.Series([], dtype=bool)
+    return int(rated.sum()), int(low.sum())
 
 
 def warnings_list(r: Report) -> Html:

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from feedback_mining.rank import UNATTRIBUTED
+from feedback_mining.rank import UNATTRIBUTED, stable_hash
 from feedback_mining.report.i18n import Locale
 from feedback_mining.report.trend import Trend
 
 SENTIMENTS = ["negative", "neutral", "positive"]
 SCORE_KEYS = ["ces_mean", "csat", "nps", "happiness"]
 QUOTE_CHARS = (20, 280)  # a quote is at least this long, and is cut (on a word) at the second
+QUOTES, SAMPLE_PER_TOUCHPOINT = 3, 40  # quotes per touchpoint card; items per touchpoint in the xlsx sample
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Report:
     by: str | None = None
     top_n: int = 3  # touchpoints with a card
     review: pd.DataFrame | None = None  # review.review_queue: review.csv and the `review` sheet
+    sentiment_counts: dict | None = None  # sentiment_counts_by over every item (None: count `items`)
 
     @property
     def week(self) -> str:
@@ -145,16 +147,22 @@ def segment_top(report: Report, segment: str, n: int = 3) -> pd.DataFrame:
 # ---------------------------------------------------------------- customer words
 
 
-def verbatims(items: pd.DataFrame, touchpoint: str, pains: list[str], n: int = 3) -> list[dict]:
-    """Up to `n` redacted quotes from a touchpoint: for each of its top `pains`, the highest-effort comment whose
-    most probable pain point it is, then the highest-effort others; never a duplicate text."""
-    low, high = QUOTE_CHARS
+def _quote_pool(items: pd.DataFrame) -> pd.DataFrame:
+    """The items a quote may come from (long enough, not a duplicate, with a pain point), best first."""
+    low, _ = QUOTE_CHARS
     text = items["clean_text"].fillna("").astype(str)
     duplicate = items["duplicate"].fillna(False).astype(bool) if "duplicate" in items else False
-    pool = items[(items["touchpoint"] == touchpoint) & (text.str.len() >= low) & ~duplicate
-                 & (items["pain_points"].fillna("") != "")]
+    pool = items[(text.str.len() >= low) & ~duplicate & (items["pain_points"].fillna("") != "")]
     pool = pool.assign(_first=pool["pain_points"].str.split(";").str[0])
-    pool = pool.sort_values(["effort", "item_id"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    return pool.sort_values(["effort", "item_id"], ascending=[False, True], na_position="last")
+
+
+def verbatims(items: pd.DataFrame, touchpoint: str, pains: list[str], n: int = QUOTES) -> list[dict]:
+    """Up to `n` redacted quotes from a touchpoint: for each of its top `pains`, the highest-effort comment whose
+    most probable pain point it is, then the highest-effort others; never a duplicate text."""
+    _, high = QUOTE_CHARS
+    pool = _quote_pool(items)
+    pool = pool[pool["touchpoint"] == touchpoint].reset_index(drop=True)
     chosen: list[int] = []
     for pp in pains:
         hits = pool.index[(pool["_first"] == pp) & ~pool.index.isin(chosen)]
@@ -163,6 +171,24 @@ def verbatims(items: pd.DataFrame, touchpoint: str, pains: list[str], n: int = 3
     return [{"text": shorten(str(pool.at[i, "clean_text"]), high), "language": str(pool.at[i, "language"]),
              "pain_points": str(pool.at[i, "pain_points"]).split(";"), "effort": pool.at[i, "effort"]}
             for i in chosen[:n]]
+
+
+def report_candidates(items: pd.DataFrame) -> pd.DataFrame:
+    """The items of one partition that `verbatims` and `sample_items` could pick over the whole week: per
+    touchpoint the best quotes overall and per first pain point, and the sample's smallest hashes. The report
+    built on the candidates of all partitions is the one built on all items."""
+    pool = _quote_pool(items)
+    quotes = pd.concat([pool.groupby("touchpoint", sort=False).head(QUOTES),
+                        pool.groupby(["touchpoint", "_first"], sort=False).head(1)]).drop(columns="_first")
+    return pd.concat([quotes, _sample_pool(items).groupby("touchpoint", sort=False).head(SAMPLE_PER_TOUCHPOINT)
+                      .drop(columns="_hash")])
+
+
+def _sample_pool(items: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    text = items["clean_text"].fillna("").astype(str)
+    duplicate = items["duplicate"].fillna(False).astype(bool) if "duplicate" in items else False
+    pool = items[(text.str.len() > 0) & ~duplicate]
+    return pool.assign(_hash=stable_hash(pool["item_id"] + f"\x00{seed}")).sort_values(["_hash", "item_id"])
 
 
 def shorten(text: str, limit: int) -> str:
@@ -174,11 +200,20 @@ def shorten(text: str, limit: int) -> str:
     return (cut if len(cut) > limit // 2 else text[:limit]) + "…"
 
 
-def sentiment_shares(items: pd.DataFrame, key: str, order: list[str] | None = None) -> pd.DataFrame:
+def sentiment_counts_by(items: pd.DataFrame, keys=("touchpoint", "language")) -> dict[str, pd.DataFrame]:
+    """Texts per negative, neutral and positive sentiment for each value of each key: counts that add up."""
+    sentiment = items["sentiment"] if "sentiment" in items else pd.Series("", index=items.index)
+    rated = items[sentiment.isin(SENTIMENTS)]
+    return {key: pd.crosstab(rated[key], rated["sentiment"]).reindex(columns=SENTIMENTS, fill_value=0)
+            for key in keys if key in items}
+
+
+def sentiment_shares(items: pd.DataFrame | dict, key: str, order: list[str] | None = None) -> pd.DataFrame:
     """Share of negative, neutral and positive texts per value of `key`, with `n`; items without a sentiment
-    (no text) are left out; rows in `order` when given."""
-    rated = items[items["sentiment"].isin(SENTIMENTS)]
-    table = pd.crosstab(rated[key], rated["sentiment"]).reindex(columns=SENTIMENTS, fill_value=0)
+    (no text) are left out; rows in `order` when given. `items` may be the counts of `sentiment_counts_by`."""
+    counts = items if isinstance(items, dict) else sentiment_counts_by(items, (key,))
+    table = counts[key].reindex(columns=SENTIMENTS, fill_value=0)
+    table = table[table.sum(axis=1) > 0]
     n = table.sum(axis=1)
     shares = table.div(n.where(n > 0), axis=0).assign(n=n)
     if order is not None:
@@ -186,18 +221,15 @@ def sentiment_shares(items: pd.DataFrame, key: str, order: list[str] | None = No
     return shares
 
 
-def sample_items(report: Report, per_touchpoint: int = 40, seed: int = 0) -> pd.DataFrame:
-    """A reproducible random sample of items with text, up to `per_touchpoint` per touchpoint, in rank order and
-    highest effort first within a touchpoint."""
-    items = report.items
-    text = items["clean_text"].fillna("").astype(str)
-    duplicate = items["duplicate"].fillna(False).astype(bool) if "duplicate" in items else False
-    pool = items[(text.str.len() > 0) & ~duplicate]
-    picked = [g.sample(min(len(g), per_touchpoint), random_state=seed) for _, g in pool.groupby("touchpoint")]
-    if not picked:
-        return pool.iloc[:0]
+def sample_items(report: Report, per_touchpoint: int = SAMPLE_PER_TOUCHPOINT, seed: int = 0) -> pd.DataFrame:
+    """A reproducible sample of items with text: per touchpoint the `per_touchpoint` whose hashed item ids are
+    smallest (a choice that does not depend on how the week was split), in rank order and highest effort first
+    within a touchpoint."""
+    pool = _sample_pool(report.items, seed)
+    if pool.empty:
+        return pool.drop(columns="_hash")
+    sample = pool.groupby("touchpoint", sort=False).head(per_touchpoint).drop(columns="_hash")
     rank = dict(zip(report.touchpoints["touchpoint"], report.touchpoints["rank"]))
-    sample = pd.concat(picked)
     sample = sample.assign(_rank=sample["touchpoint"].map(rank).fillna(len(rank) + 1))
     return sample.sort_values(["_rank", "effort", "item_id"], ascending=[True, False, True],
                               na_position="last").drop(columns="_rank")

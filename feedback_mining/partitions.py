@@ -1,0 +1,287 @@
+"""Partitions: a week cut into self-contained pieces, each worked on alone, and the pieces' results merged.
+
+A partition holds whole items: a survey goes with its customer's tickets (the window join needs them) and with its
+comments, so every join of `join.py` is correct inside a partition. Surveys and tickets go to the partition of a
+stable hash of their customer (a survey without one: of its response id), comments to their survey's partition
+(a comment whose survey is absent: of its response id). Each partition runs the same two steps wherever it runs:
+
+1. `enrich_partition`: the text stages on its texts (`pipeline.enrich_in_chunks`);
+2. `finish_partition`: duplicates across partitions (given by the caller), items, ticket evidence, effort,
+   corrections, the rank partials and the small, mergeable summaries the report and `run.json` need: counts
+   (`Tally`), the scale-direction table, the report's candidate rows and a sample of texts for drift.
+
+Between the steps the caller marks a text as a duplicate when the same cleaned text (case-insensitive) came earlier
+in its partition or in an earlier partition (`earlier_duplicates`, fed the partitions' text hashes in partition
+order), so both engines flag the same texts. Partials are summed as a tree in partition order (`tree_sum`), so
+the figures do not depend on which engine or worker computed a partition.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from feedback_mining.checks import direction_counts
+from feedback_mining.clean import count_redactions
+from feedback_mining.config import SOURCES, Config
+from feedback_mining.join import add_effort, add_ticket_evidence, attach_texts, build_items
+from feedback_mining.learning.corrections import apply_corrections
+from feedback_mining.learning.review import review_candidates
+from feedback_mining.rank import Partials, merge_segments, partials, segment_partials, stable_hash
+from feedback_mining.report.model import report_candidates, sentiment_counts_by
+
+DRIFT_SAMPLE = 20_000  # distinct texts per language that drift is measured on (all of them in smaller weeks)
+TEXT_COLUMNS = ["source", "key", "clean_text", "language", "duplicate", "sentiment", "sentiment_confidence",
+                "sentiment_low_confidence", "pain_point_evidence", "effort_estimate"]
+
+
+# ---------------------------------------------------------------- splitting a week
+
+
+def partition_count(rows: dict[str, pd.DataFrame], size: int) -> int:
+    """How many partitions a week needs for about `size` items (surveys and tickets) each."""
+    n = sum(len(rows[name]) for name in ("surveys", "tickets") if name in rows)
+    return max(1, math.ceil(n / max(size, 1)))
+
+
+def assign_partitions(rows: dict[str, pd.DataFrame], n: int) -> dict[str, np.ndarray]:
+    """The partition of every row of every source (see the module docstring)."""
+    out = {}
+    if "surveys" in rows:
+        s = rows["surveys"]
+        key = s["customer_id"].fillna("").astype(str) if "customer_id" in s else pd.Series("", index=s.index)
+        key = key.where(key != "", "response:" + s["response_id"].astype(str))
+        out["surveys"] = (stable_hash(key) % n).astype(np.int64)
+    if "tickets" in rows:
+        out["tickets"] = (stable_hash(rows["tickets"]["customer_id"]) % n).astype(np.int64)
+    if "comments" in rows:
+        c = rows["comments"]
+        own = (stable_hash("response:" + c["response_id"].astype(str)) % n).astype(np.int64)
+        if "surveys" in rows:
+            survey_part = pd.Series(out["surveys"], index=rows["surveys"]["response_id"].to_numpy())
+            survey_part = survey_part[~survey_part.index.duplicated()]
+            found = survey_part.reindex(c["response_id"].to_numpy()).to_numpy()
+            own = np.where(np.isnan(found), own, np.nan_to_num(found)).astype(np.int64)
+        out["comments"] = own
+    return out
+
+
+def split_sources(rows: dict[str, pd.DataFrame], n: int):
+    """Yield, for each partition in order, `{source: its rows}` (rows keep their order within a source)."""
+    if n == 1:
+        yield dict(rows)
+        return
+    parts = assign_partitions(rows, n)
+    for k in range(n):
+        yield {name: frame[parts[name] == k] for name, frame in rows.items()}
+
+
+# ---------------------------------------------------------------- step 1: texts
+
+
+@dataclass
+class Enriched:
+    """A partition's texts after the text stages, with the hash of each cleaned text (0: empty)."""
+
+    texts: pd.DataFrame
+    hashes: np.ndarray
+    notes: Counter
+
+
+def text_hashes(clean_text: pd.Series) -> np.ndarray:
+    lowered = clean_text.fillna("").astype(str).str.lower()
+    return np.where(lowered.to_numpy() != "", stable_hash(lowered), np.uint64(0)).astype(np.uint64)
+
+
+def enrich_partition(rows: dict[str, pd.DataFrame], classifier, config: Config, n_jobs: int = 1,
+                     progress=None) -> Enriched:
+    """The text stages on the texts of one partition's rows."""
+    from feedback_mining.pipeline import collect_texts, enrich_in_chunks, text_warnings
+
+    keep = [*TEXT_COLUMNS, *(f"p_{pp}" for pp in classifier.ids), "features"]
+    raw = collect_texts(rows)
+    notes = Counter(text_warnings(raw["text"]))
+    texts = enrich_in_chunks(raw, classifier, config.chunk_size, progress=progress, keep=keep, n_jobs=n_jobs)
+    notes["no_letters (language und)"] += int((texts["language"] == "und").sum()) if len(texts) else 0
+    return Enriched(texts.reset_index(drop=True), text_hashes(texts["clean_text"]) if len(texts) else
+                    np.zeros(0, np.uint64), notes)
+
+
+def hashes_of(enriched: Enriched) -> np.ndarray:
+    return enriched.hashes
+
+
+class SeenTexts:
+    """The hashes of the texts of the partitions so far: `earlier(hashes)` of partition k, called in partition
+    order, flags its texts that a partition before it already had."""
+
+    def __init__(self):
+        self.seen = np.zeros(0, dtype=np.uint64)
+
+    def earlier(self, hashes: np.ndarray) -> np.ndarray:
+        filled = hashes != 0
+        flags = np.isin(hashes, self.seen) & filled
+        self.seen = np.union1d(self.seen, hashes[filled])
+        return flags
+
+
+# ---------------------------------------------------------------- step 2: items and partials
+
+
+@dataclass
+class Finished:
+    """What one partition contributes: its items as the rows of `items.parquet`, and mergeable summaries."""
+
+    items: pd.DataFrame | None  # every column; the engine writes `item_table(items)` and lets go of them
+    parts: Partials
+    segments: dict[str, Partials]
+    tally: dict
+    directions: dict[str, pd.Series]
+    candidates: pd.DataFrame  # items the report may quote, sample or queue for review
+    drift_sample: pd.DataFrame  # distinct texts with the smallest hashes, at most DRIFT_SAMPLE per language
+
+
+def finish_partition(index: int, rows: dict[str, pd.DataFrame], enriched: Enriched, earlier: np.ndarray,
+                     pain_points: list[str], config: Config, corrections) -> Finished:
+    """Items, partials and summaries of one partition; `earlier` flags its texts seen in an earlier partition."""
+    from feedback_mining.pipeline import _empty_source, check_segment_column
+
+    texts = enriched.texts.assign(duplicate=enriched.texts["duplicate"].to_numpy(bool) | earlier) \
+        if len(enriched.texts) else enriched.texts
+    full = {name: rows[name] if name in rows else _empty_source(name) for name in SOURCES}
+    items, links = build_items(full["surveys"], full["comments"], full["tickets"], config.window_days,
+                               carry=[config.by] if config.by else [])
+    texts = texts.merge(links, on=["source", "key"], how="left")
+    items = (attach_texts(items, texts, pain_points)
+             .pipe(add_ticket_evidence, pain_points, config).pipe(add_effort, config))
+    items, corrected = apply_corrections(items, corrections, pain_points)
+    check_segment_column(items, config.by)
+    parts = partials(items, pain_points, config)
+    segments = segment_partials(items, config.by, pain_points, config) if config.by else {}
+    tally = _tally(rows, texts, links, items, enriched.notes, corrected)
+    return Finished(items, parts, segments, tally, direction_counts(items, config),
+                    pd.concat([report_candidates(items), review_candidates(items, config)]).pipe(_unique_items),
+                    _drift_sample(texts, enriched.hashes, index))
+
+
+def _unique_items(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[~frame["item_id"].duplicated()]
+
+
+def _drift_sample(texts: pd.DataFrame, hashes: np.ndarray, index: int) -> pd.DataFrame:
+    """Distinct texts with the smallest hashes, per language, with their place (`_part`, `_pos`) to keep order."""
+    if not len(texts):
+        return texts.assign(_part=0, _pos=0, _hash=np.uint64(0))
+    texts = texts.assign(_part=index, _pos=np.arange(len(texts)), _hash=hashes[:len(texts)])
+    distinct = texts[~texts["duplicate"].astype(bool)]
+    return keep_smallest(distinct.drop(columns=["item_id", "clean_text"], errors="ignore"))
+
+
+def keep_smallest(sample: pd.DataFrame) -> pd.DataFrame:
+    """At most DRIFT_SAMPLE rows per language, those with the smallest `_hash`, in (`_part`, `_pos`) order."""
+    kept = sample.sort_values("_hash", kind="stable").groupby("language", sort=False).head(DRIFT_SAMPLE)
+    return kept.sort_values(["_part", "_pos"], kind="stable")
+
+
+def _tally(rows, texts, links, items, notes: Counter, corrected: dict) -> dict:
+    """The counts `run.json` reports, as numbers and Counters that add up across partitions."""
+    item_ids = set(items["item_id"])
+    sentiment = items["sentiment"] if "sentiment" in items else pd.Series("", index=items.index)
+    rated = sentiment.isin(["negative", "neutral", "positive"])
+    low = items["sentiment_low_confidence"] if "sentiment_low_confidence" in items else pd.Series(False, index=items.index)
+    return {
+        "used": Counter({name: int(links.loc[links["source"] == name, "item_id"].isin(item_ids).sum())
+                         for name in rows}),
+        "items": len(items), "by_source": Counter(items["source"].value_counts().to_dict()),
+        "effort_source": Counter(items["effort_source"].value_counts().to_dict()),
+        "rated": int(rated.sum()), "low_confidence": int(low[rated].sum()),
+        "sentiment_by": sentiment_counts_by(items),
+        "texts": len(texts), "languages": Counter(texts["language"].value_counts().to_dict() if len(texts) else {}),
+        "duplicates": int(texts["duplicate"].sum()) if len(texts) else 0,
+        "redactions": Counter(count_redactions(texts["clean_text"]) if len(texts) else {}),
+        "text_notes": notes, "corrected": corrected,
+    }
+
+
+# ---------------------------------------------------------------- merging
+
+
+def tree_sum(values: list):
+    """`values[0] + values[1] + ...` as a balanced tree in this order: the same floating-point sums whatever the
+    engine, and a depth of log2(n) for a reduction on a cluster."""
+    if not values:
+        raise ValueError("nothing to add up")
+    while len(values) > 1:
+        values = [values[i] + values[i + 1] if i + 1 < len(values) else values[i] for i in range(0, len(values), 2)]
+    return values[0]
+
+
+def merge_tallies(tallies: list[dict]) -> dict:
+    """Add up the partitions' tallies key by key (numbers, Counters, tables of counts; corrections' counts)."""
+    out: dict = {}
+    for tally in tallies:
+        for key, value in tally.items():
+            if key == "corrected":
+                out[key] = merge_corrected(out.get(key), value)
+            elif key == "sentiment_by":
+                out[key] = {k: v.add(out[key][k], fill_value=0) if key in out and k in out[key] else v
+                            for k, v in {**out.get(key, {}), **value}.items()}
+            elif key in out:
+                out[key] = out[key] + value
+            else:
+                out[key] = Counter(value) if isinstance(value, Counter) else value
+    return out
+
+
+def merge_corrected(a: dict | None, b: dict) -> dict:
+    """Corrections' counts of two partitions: numbers (and the nested `changed`) added, the rest kept."""
+    if a is None:
+        return dict(b)
+    out = dict(a)
+    for key, value in b.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, dict)):
+            out.setdefault(key, value)
+        elif isinstance(value, dict):
+            out[key] = {k: out.get(key, {}).get(k, 0) + v for k, v in value.items()}
+        else:
+            out[key] = out.get(key, 0) + value
+    return out
+
+
+def merge_directions(tables: list[dict[str, pd.Series]]) -> dict[str, pd.Series]:
+    out: dict[str, pd.Series] = {}
+    for table in tables:
+        for column, counts in table.items():
+            out[column] = counts.add(out[column], fill_value=0) if column in out else counts
+    return out
+
+
+@dataclass
+class Merged:
+    """The partitions' results added up; the items themselves were written out as they came."""
+
+    parts: Partials
+    segments: dict[str, Partials] = field(default_factory=dict)
+    tally: dict = field(default_factory=dict)
+    directions: dict = field(default_factory=dict)
+    candidates: pd.DataFrame | None = None
+    drift_sample: pd.DataFrame | None = None
+    partitions: int = 0
+    items: pd.DataFrame | None = None  # all of them, for a week of one partition
+
+
+def merge_finished(results: list[Finished]) -> Merged:
+    """Merge partition results given in partition order (their items are not kept)."""
+    segments: dict[str, Partials] = {}
+    for r in results:
+        segments = merge_segments(segments, r.segments)
+    sample = pd.concat([r.drift_sample for r in results], ignore_index=True)
+    return Merged(tree_sum([r.parts for r in results]), segments, merge_tallies([r.tally for r in results]),
+                  merge_directions([r.directions for r in results]),
+                  pd.concat([r.candidates for r in results], ignore_index=True),
+                  keep_smallest(sample).drop(columns=["_part", "_pos", "_hash"]).reset_index(drop=True), len(results),
+                  results[0].items if len(results) == 1 else None)
