@@ -324,6 +324,12 @@ def read_delimited(data: bytes, sep: str | None = None, hints=(), **_) -> tuple[
     if what_is(data):
         raise wrong_format(data, "a CSV/TSV file")
     check_lines(data)
+    frame = parse_fast_utf8(data, sep, hints)
+    if frame is not None:
+        return frame, []
+    blocks = parse_utf8_blocks(data, sep, hints)
+    if blocks is not None:
+        return blocks
     text, notes = decode_bytes(data)
     text = check_text(data, text, "a CSV/TSV file")
     frame, more = parse_delimited(text, sep, hints)
@@ -422,13 +428,125 @@ def parse_fast(text: str, sep: str, hints=()) -> pd.DataFrame | None:
     return drop_blank_rows(body.assign(_row=np.arange(2, len(frame) + 1)))
 
 
-def has_short_rows(frame: pd.DataFrame, text: str, sep: str) -> bool:
+FAST_BLOCK_ROWS = 200_000  # rows the C parser turns into strings at a time (a block's cells are Python objects)
+
+
+def plain_utf8(data: bytes) -> bytes | None:
+    """The bytes of a plain UTF-8 export without its BOM (valid UTF-8, no NUL, no other BOM), else None; checked
+    in pieces, without keeping the decoded text."""
+    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    if any(body.startswith(bom) for bom, _ in BOMS) or utf16_without_bom(body) or b"\x00" in body:
+        return None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(body), 1 << 24):
+            decoder.decode(body[start:start + (1 << 24)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return body
+
+
+def parse_fast_utf8(data: bytes, sep: str | None = None, hints=()) -> pd.DataFrame | None:
+    """`parse_fast` on the bytes of a plain UTF-8 export, without decoding the whole file into one string first:
+    the C parser reads the bytes in blocks, so a large export costs about its own size in memory rather than
+    several times it. None when the file needs `decode_bytes` or the careful parser."""
+    body = plain_utf8(data)
+    if body is None:
+        return None
+    body = body.rstrip(b"\r\n")
+    head = body[:1 << 20].decode("utf-8", errors="ignore")
+    if not head.strip() or check_text(body[:4096], head, "a CSV/TSV file") != head:
+        return None
+    sep = sep or sniff_delimiter(head)
+    check_header_width(head, sep, hints)
+    if body.count(b"\r") != body.count(b"\r\n") or b"\n\n" in body or b"\r\n\r\n" in body:
+        return None
+    try:
+        with unlimited_fields():
+            rows = list(itertools.islice(csv.reader(io.StringIO(head, newline=""), delimiter=sep), HEADER_SCAN))
+    except csv.Error:
+        return None
+    if not rows or find_header(rows, hints) != 0:
+        return None
+    try:
+        blocks = pd.read_csv(io.BytesIO(body), sep=sep, header=None, dtype=str, na_filter=False, engine="c",
+                             skip_blank_lines=True, encoding="utf-8", chunksize=FAST_BLOCK_ROWS)
+        frame = pd.concat(list(blocks), ignore_index=True)
+    except (pd.errors.ParserError, ValueError, IndexError):
+        return None
+    if len(frame) != body.count(b"\n") + 1 or has_short_rows(frame, body, sep):
+        return None
+    frame = frame.iloc[1:].set_axis(column_names(frame.iloc[0].tolist()), axis=1)
+    return drop_blank_rows(frame.assign(_row=np.arange(2, len(frame) + 2)))
+
+
+BLOCK_BYTES, BLOCKED_FROM = 8 << 20, 32 << 20  # a UTF-8 export this large is parsed in blocks of about this size
+
+
+def parse_utf8_blocks(data: bytes, sep: str | None = None, hints=()) -> tuple[pd.DataFrame, list[str]] | None:
+    """A large plain UTF-8 export that the fast parser cannot take (fields over several lines, blank lines) parsed
+    by `parse_delimited` block by block, so memory holds one block's lines and records, not the whole file's.
+    Blocks end at a line break outside quotes; each later block is parsed under the first block's header, and
+    its rows are numbered by their line in the file. A record broken by an unquoted line break exactly where a
+    block ends shows as two short rows rather than one broken record. None for a smaller or non-UTF-8 file, and
+    for a file with broken quoting (its quotes do not pair up, so blocks cannot be cut safely)."""
+    body = plain_utf8(data) if len(data) >= BLOCKED_FROM else None
+    if body is None:
+        return None
+    body = body.rstrip(b"\r\n")
+    cuts = block_cuts(body, BLOCK_BYTES)
+    if len(cuts) < 2:
+        return None
+    first, notes = parse_delimited(body[:cuts[1]].decode("utf-8"), sep, hints)
+    sep = sep or sniff_delimiter(body[:1 << 16].decode("utf-8", errors="ignore"))
+    names = [c for c in first.columns if c not in ("_row", "_malformed", "_short")]
+    header = io.StringIO()
+    csv.writer(header, delimiter=sep, lineterminator="\n").writerow(names)
+    frames = [first]
+    for start, end in zip(cuts[1:], [*cuts[2:], len(body)]):
+        block, more = parse_delimited(header.getvalue() + body[start:end].decode("utf-8"), sep, names)
+        line = 1 + body.count(b"\n", 0, start)  # the file line the block starts on
+        frames.append(block.assign(_row=block["_row"].to_numpy() + line - 2))
+        notes += [n for n in more if n not in notes]
+    frame = pd.concat(frames, ignore_index=True)
+    if "_malformed" in frame and frame["_malformed"].eq(BROKEN_QUOTE).any():
+        return None  # a stray quote puts the cuts inside fields: the whole file is read at once instead
+    for column in ("_malformed", "_short"):
+        if column in frame.columns:
+            frame[column] = frame[column].fillna("")
+    return frame, notes
+
+
+def block_cuts(body: bytes, size: int) -> list[int]:
+    """Offsets where blocks of about `size` bytes start: 0, then just after a line break with an even number of
+    quote characters before it (so outside any quoted field)."""
+    cuts, quotes, last = [0], 0, 0
+    target = size
+    while target < len(body):
+        at = body.find(b"\n", target)
+        while at != -1 and (quotes + body.count(b'"', last, at)) % 2:
+            at = body.find(b"\n", at + 1)
+        if at == -1 or at + 1 >= len(body):
+            break
+        quotes, last = quotes + body.count(b'"', last, at + 1), at + 1
+        cuts.append(at + 1)
+        target = at + 1 + size
+    return cuts
+
+
+def has_short_rows(frame: pd.DataFrame, text: str | bytes, sep: str) -> bool:
     """Whether a line has fewer fields than the header (the C parser pads it silently). Only the rows whose
     last cell is empty can be short; their lines are split again to count."""
     maybe = np.flatnonzero(frame.iloc[:, -1].to_numpy() == "")
     if not len(maybe) or frame.shape[1] == 1:
         return False
-    lines = text.split("\n")
+    if isinstance(text, bytes):  # the lines of the rows in question, from the offsets of the line breaks
+        ends = np.flatnonzero(np.frombuffer(text, np.uint8) == 10)
+        starts, ends = np.r_[0, ends + 1], np.r_[ends, len(text)]
+        lines = {i: text[starts[i]:ends[i]].decode("utf-8") for i in maybe}
+    else:
+        lines = text.split("\n")
     widths = (len(fields) for fields in csv.reader((lines[i] for i in maybe), delimiter=sep))
     return any(width < frame.shape[1] for width in widths)
 

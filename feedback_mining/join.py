@@ -119,12 +119,21 @@ def attach_texts(items: pd.DataFrame, texts: pd.DataFrame, pain_points: list[str
     p_cols = [f"p_{pp}" for pp in pain_points]
     texts = texts.assign(_order=texts["source"].map(TEXT_ORDER)).sort_values(["item_id", "_order"], kind="stable")
     with_text = texts[texts["clean_text"] != ""]
-    grouped = with_text.groupby("item_id", sort=False)
+    several = with_text["item_id"].duplicated(keep=False).to_numpy()
+    grouped = with_text[several].groupby("item_id", sort=False)
     combined = grouped.agg(
         clean_text=("clean_text", " \n".join), language=("language", "first"),
         sentiment=("sentiment", "first"), sentiment_confidence=("sentiment_confidence", "first"),
         effort_estimate=("effort_estimate", "max"), duplicate=("duplicate", "all"),
         evidence=("pain_point_evidence", _merge_evidence), **{c: (c, "max") for c in p_cols})
+    one = with_text[~several]  # most items have one text: its results are the item's, no aggregation
+    evidence = one["pain_point_evidence"].astype(object).to_numpy().copy()
+    plain = evidence == "{}"
+    evidence[~plain] = [_merge_evidence([value]) for value in evidence[~plain]]
+    single = pd.DataFrame({c: one[c].to_numpy() for c in ["clean_text", "language", "sentiment", "sentiment_confidence",
+                                                           "effort_estimate", "duplicate", *p_cols]},
+                          index=pd.Index(one["item_id"].to_numpy(), name="item_id")).assign(evidence=evidence)
+    combined = pd.concat([single, combined[single.columns]]) if len(combined) else single
     items = items.merge(combined, left_on="item_id", right_index=True, how="left")
     items[p_cols] = items[p_cols].fillna(0.0)
     text = lambda column, empty: items[column].astype(object).fillna(empty)  # noqa: E731 (all NaN: float dtype)
@@ -185,7 +194,15 @@ def add_ticket_evidence(items: pd.DataFrame, pain_points: list[str], config: Con
     evidence = items["pain_point_evidence"].to_numpy(dtype=object).copy()
     for row, found in extra.items():
         evidence[row] = _with_evidence(evidence[row], found)
-    return describe_pain_points(items.assign(**updates, pain_point_evidence=evidence), pain_points)
+    items = items.assign(**updates, pain_point_evidence=evidence)
+    changed = np.zeros(len(items), dtype=bool)
+    changed[list(extra)] = True
+    if not changed.any():
+        return items
+    described = describe_pain_points(items[changed], pain_points)  # only the items a ticket field changed
+    return items.assign(**{c: np.where(changed, pd.Series(described[c], index=items.index[changed])
+                                       .reindex(items.index).to_numpy(object), items[c].to_numpy(object))
+                           for c in ("pain_points", "pain_point_scores")})
 
 
 def _with_evidence(value: str, found: list[tuple[str, str]]) -> str:

@@ -189,13 +189,13 @@ def keep_smallest(sample: pd.DataFrame) -> pd.DataFrame:
 
 def _tally(rows, texts, links, items, notes: Counter, corrected: dict) -> dict:
     """The counts `run.json` reports, as numbers and Counters that add up across partitions."""
-    item_ids = set(items["item_id"])
+    item_ids = pd.Index(items["item_id"].astype(object).to_numpy())
     sentiment = items["sentiment"] if "sentiment" in items else pd.Series("", index=items.index)
     rated = sentiment.isin(["negative", "neutral", "positive"])
     low = items["sentiment_low_confidence"] if "sentiment_low_confidence" in items else pd.Series(False, index=items.index)
     return {
-        "used": Counter({name: int(links.loc[links["source"] == name, "item_id"].isin(item_ids).sum())
-                         for name in rows}),
+        "used": Counter({name: int((item_ids.get_indexer(links.loc[links["source"] == name, "item_id"]
+                                                         .astype(object).to_numpy()) >= 0).sum()) for name in rows}),
         "items": len(items), "by_source": Counter(items["source"].value_counts().to_dict()),
         "effort_source": Counter(items["effort_source"].value_counts().to_dict()),
         "rated": int(rated.sum()), "low_confidence": int(low[rated].sum()),

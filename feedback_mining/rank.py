@@ -158,7 +158,10 @@ def _pain_boot(items: pd.DataFrame, split: pd.DataFrame, config: Config) -> pd.D
                                shape=(len(touchpoints) * k, len(items)))
     index = pd.MultiIndex.from_product([touchpoints, split.columns], names=["touchpoint", "pain_point"])
     used = matrix.getnnz(axis=1) > 0
-    boot = matrix[used] @ poisson_weights(items["item_id"], config.n_boot, config.seed).astype(np.float64)
+    weighted = np.unique(item)  # only items with some contributed effort need their bootstrap weights
+    weights = np.zeros((len(items), config.n_boot))
+    weights[weighted] = poisson_weights(items["item_id"].iloc[weighted], config.n_boot, config.seed)
+    boot = matrix[used] @ weights
     return pd.DataFrame(np.asarray(boot).reshape(used.sum(), config.n_boot), index=index[used])
 
 

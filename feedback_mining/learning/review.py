@@ -144,8 +144,8 @@ def review_candidates(items: pd.DataFrame, config=None) -> pd.DataFrame:
     for column in ("_uncertainty", "_excess"):
         ranked = scored.sort_values([column, "item_id"], ascending=[False, True], kind="stable")
         picks += [ranked.head(size), ranked.groupby(["touchpoint", "language"], sort=False).head(3)]
-    ids = pd.concat(picks)["item_id"].unique() if picks else []
-    return items[items["item_id"].isin(ids)]
+    ids = pd.Index(pd.concat(picks)["item_id"].astype(object).unique() if picks else [])
+    return items[ids.get_indexer(items["item_id"].astype(object).to_numpy()) >= 0]
 
 
 def review_csv(queue: pd.DataFrame) -> pd.DataFrame:
