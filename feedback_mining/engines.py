@@ -11,6 +11,8 @@ partitions, so their figures are the same; only the place differs.
 
 from __future__ import annotations
 
+import ctypes
+import shutil
 import time
 from pathlib import Path
 
@@ -21,13 +23,15 @@ import pyarrow.parquet as pq
 from feedback_mining.errors import UsageError
 from feedback_mining.report.files import item_table
 from feedback_mining.partitions import (
+    Accumulator,
     Merged,
     SeenTexts,
     enrich_partition,
     finish_partition,
     hashes_of,
-    merge_finished,
     partition_count,
+    load_partition,
+    spill_sources,
     split_sources,
 )
 
@@ -90,8 +94,8 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
               say=lambda line: None, progress=None) -> tuple[Merged, dict]:
     """Every partition in turn in this process; returns the merged results and seconds per stage."""
     n = partition_count(rows, config.partition_size)
-    seen, results, seconds = SeenTexts(), [], {"text": 0.0, "join_rank": 0.0}
-    for k, part in enumerate(split_sources(rows, n)):
+    seen, results, seconds = SeenTexts(), Accumulator(), {"text": 0.0, "join_rank": 0.0}
+    for k, part in enumerate(partitions(rows, n, writer.path.parent)):
         start = time.perf_counter()
         enriched = enrich_partition(part, classifier, config, n_jobs=config.n_jobs, progress=progress)
         middle = time.perf_counter()
@@ -99,14 +103,37 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
                                 corrections)
         writer.write(k, item_table(done.items, [config.by]))
         done.items = done.items if n == 1 else None  # a week of one partition keeps its items for the report
-        results.append(done)
+        results.add(k, done)
         seconds["text"] += middle - start
         seconds["join_rank"] += time.perf_counter() - middle
         if n > 1:
             say(f"  partition {k + 1}/{n}: {len(enriched.texts):,} texts, {done.tally['items']:,} items")
     writer.close()
-    return merge_finished(results), {"engine": "local", "workers": 1, "partitions": n,
+    return results.merged(), {"engine": "local", "workers": 1, "partitions": n,
                                      "seconds": {k: round(v, 3) for k, v in seconds.items()}}
+
+
+def partitions(rows: dict[str, pd.DataFrame], n: int, work: Path):
+    """The week's partitions in order: a week of one as it is, else written to `work` and read back one at a
+    time, `rows` emptied (memory then holds one partition's rows, not the whole week's)."""
+    if n == 1:
+        yield from split_sources(rows, 1)
+        return
+    folders = spill_sources(rows, n, work / "partitions")
+    release_memory()
+    for folder in folders:
+        yield load_partition(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        release_memory()  # what the partition's work held
+
+
+def release_memory() -> None:
+    """Give the heap's free pages back to the system (glibc's malloc_trim; nothing elsewhere), so the memory the
+    inputs held before they were written out is not counted as ours any more."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def dask_client(config):
@@ -137,8 +164,8 @@ def run_dask(rows: dict[str, pd.DataFrame], classifier, config, corrections, wri
     try:
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         model = client.scatter(classifier, broadcast=True)
-        ahead, pending, results = 2 * workers, {}, [None] * n
-        parts = split_sources(rows, n)
+        ahead, pending, results = 2 * workers, {}, Accumulator()
+        parts = partitions(rows, n, writer.path.parent)
         seen, finishing = SeenTexts(), []
 
         def submit(k):
@@ -151,7 +178,7 @@ def run_dask(rows: dict[str, pd.DataFrame], classifier, config, corrections, wri
                 k, done = future.result()
                 writer.write(k, item_table(done.items, [config.by]))
                 done.items = done.items if n == 1 else None
-                results[k] = done
+                results.add(k, done)
                 say(f"  partition {k + 1}/{n} done: {done.tally['items']:,} items")
 
         start = time.perf_counter()
@@ -176,7 +203,7 @@ def run_dask(rows: dict[str, pd.DataFrame], classifier, config, corrections, wri
         client.close()
         if cluster is not None:
             cluster.close()
-    return merge_finished(results), {"engine": "dask", "workers": workers, "partitions": n,
+    return results.merged(), {"engine": "dask", "workers": workers, "partitions": n,
                                      "scheduler": config.scheduler or "local cluster",
                                      "seconds": {"partitions": seconds}}
 

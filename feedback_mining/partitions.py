@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -78,6 +79,27 @@ def split_sources(rows: dict[str, pd.DataFrame], n: int):
     parts = assign_partitions(rows, n)
     for k in range(n):
         yield {name: frame[parts[name] == k] for name, frame in rows.items()}
+
+
+def spill_sources(rows: dict[str, pd.DataFrame], n: int, folder: Path) -> list[Path]:
+    """Write each partition's rows to `folder` (one pickle per partition and source: our own files of this run,
+    in a private folder) and empty `rows` source by source, so that memory stops holding the inputs; returns
+    the partitions' folders, for `load_partition`."""
+    parts = assign_partitions(rows, n)
+    folders = [folder / f"partition-{k:05d}" for k in range(n)]
+    for path in folders:
+        path.mkdir(parents=True, exist_ok=True)
+    for name in list(rows):
+        frame = rows.pop(name)
+        for k, path in enumerate(folders):
+            frame[parts[name] == k].to_pickle(path / f"{name}.pkl", protocol=5)
+        del frame
+    return folders
+
+
+def load_partition(path: Path) -> dict[str, pd.DataFrame]:
+    """The rows of one partition written by `spill_sources`."""
+    return {file.stem: pd.read_pickle(file) for file in sorted(Path(path).glob("*.pkl"))}
 
 
 # ---------------------------------------------------------------- step 1: texts
@@ -276,12 +298,35 @@ class Merged:
 
 def merge_finished(results: list[Finished]) -> Merged:
     """Merge partition results given in partition order (their items are not kept)."""
-    segments: dict[str, Partials] = {}
-    for r in results:
-        segments = merge_segments(segments, r.segments)
-    sample = pd.concat([r.drift_sample for r in results], ignore_index=True)
-    return Merged(tree_sum([r.parts for r in results]), segments, merge_tallies([r.tally for r in results]),
-                  merge_directions([r.directions for r in results]),
-                  pd.concat([r.candidates for r in results], ignore_index=True),
-                  keep_smallest(sample).drop(columns=["_part", "_pos", "_hash"]).reset_index(drop=True), len(results),
-                  results[0].items if len(results) == 1 else None)
+    return Accumulator(results).merged()
+
+
+class Accumulator:
+    """Partition results kept as they come, in any order: the small ones whole, the drift sample cut back to its
+    size at each step (so memory does not hold every partition's texts); `merged()` adds them up in partition
+    order."""
+
+    def __init__(self, results=()):
+        self.results: dict[int, Finished] = {}
+        self.sample: pd.DataFrame | None = None
+        for k, r in enumerate(results):
+            self.add(k, r)
+
+    def add(self, index: int, result: Finished) -> None:
+        if result.drift_sample is not None:
+            both = [f for f in (self.sample, result.drift_sample) if f is not None]
+            self.sample = keep_smallest(pd.concat(both, ignore_index=True))
+            result.drift_sample = None
+        self.results[index] = result
+
+    def merged(self) -> Merged:
+        results = [self.results[k] for k in sorted(self.results)]
+        segments: dict[str, Partials] = {}
+        for r in results:
+            segments = merge_segments(segments, r.segments)
+        sample = self.sample if self.sample is not None else pd.DataFrame(columns=["_part", "_pos", "_hash"])
+        return Merged(tree_sum([r.parts for r in results]), segments, merge_tallies([r.tally for r in results]),
+                      merge_directions([r.directions for r in results]),
+                      pd.concat([r.candidates for r in results], ignore_index=True),
+                      sample.drop(columns=["_part", "_pos", "_hash"]).reset_index(drop=True), len(results),
+                      results[0].items if len(results) == 1 else None)

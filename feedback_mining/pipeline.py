@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import effective_n_jobs
 
 from feedback_mining import __version__
 from feedback_mining.analyse import analyse
@@ -124,18 +124,16 @@ def _enrich_in_worker(batch: pd.DataFrame, key: str, blob: bytes, text_col: str,
 def enrich_in_chunks(frame: pd.DataFrame, classifier: ModelClassifier | LexiconClassifier | None, chunk_size: int,
                      text_col: str = "text",
                      progress=None, keep: list[str] | None = None, n_jobs: int = 1) -> pd.DataFrame:
-    """Run the text stages on batches of rows, in order, on `n_jobs` processes (joblib; -1 = every core)
-    when there are enough texts; flags duplicates across batches; `keep` drops the other columns."""
+    """Run the text stages on batches of rows, in order, on `n_jobs` processes (-1 = every core) when there are
+    enough texts: this process takes every n-th batch itself and `n_jobs - 1` worker processes (loky) the others,
+    so n cores hold n copies of the models, not n + 1. Flags duplicates across batches; `keep` drops the other
+    columns."""
     workers = effective_n_jobs(n_jobs) if len(frame) >= PARALLEL_MIN_TEXTS else 1
     size = chunk_size if workers == 1 else max(1000, min(chunk_size, -(-len(frame) // (workers * 4))))
     batches = chunks(frame, size)
-    if workers > 1:
-        blob = pickle.dumps(classifier)
-        key = hashlib.blake2b(blob, digest_size=16).hexdigest()
-        results = Parallel(n_jobs=workers, return_as="generator")(
-            delayed(_enrich_in_worker)(batch, key, blob, text_col, keep) for batch in batches)
-    else:
-        results = (enrich_texts(batch, classifier, text_col) for batch in batches)
+    here = lambda batch: enrich_texts(batch, classifier, text_col)  # noqa: E731
+    results = (here(batch) for batch in batches) if workers == 1 else \
+        _shared_batches(batches, classifier, text_col, keep, workers, here)
     seen: set[int] = set()
     done = []
     for enriched in results:
@@ -144,6 +142,30 @@ def enrich_in_chunks(frame: pd.DataFrame, classifier: ModelClassifier | LexiconC
         if progress:
             progress(sum(map(len, done)), len(frame))
     return pd.concat(done) if done else frame
+
+
+def _shared_batches(batches, classifier, text_col, keep, workers: int, here):
+    """The batches' results in order: batch i in this process when i % workers == 0, else in one of the
+    `workers - 1` loky processes, a few batches ahead, so both kinds run at the same time."""
+    from collections import deque
+
+    from joblib.externals.loky import get_reusable_executor
+
+    blob = pickle.dumps(classifier)
+    key = hashlib.blake2b(blob, digest_size=16).hexdigest()
+    executor = get_reusable_executor(max_workers=workers - 1)
+    pending: deque = deque()
+    for i, batch in enumerate(batches):
+        pending.append(batch if i % workers == 0 else
+                       executor.submit(_enrich_in_worker, batch, key, blob, text_col, keep))
+        while len(pending) > 2 * workers:
+            yield _result(pending.popleft(), here)
+    while pending:
+        yield _result(pending.popleft(), here)
+
+
+def _result(item, here) -> pd.DataFrame:
+    return here(item) if isinstance(item, pd.DataFrame) else item.result()
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
@@ -215,6 +237,8 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
         scratch = tempfile.TemporaryDirectory(prefix="feedback_mining-")
         work = Path(scratch.name)
     rows = {name: source.rows for name, source in sources.items()}
+    for source in sources.values():  # the engine owns the rows now, and may write them out and let go of them
+        source.rows = source.rows.iloc[:0]
     with timer.stage("partitions"):
         merged, engine, items_path = run_partitions(rows, classifier, config, corrections, Path(work), say, progress)
     timer.seconds.update({f"{k} (summed over partitions)" if engine["partitions"] > 1 else k: v
