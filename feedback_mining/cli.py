@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "the local cluster (default: 2)")
     options.add_argument("--partition-size", dest="partition_size", type=int,
                          help="surveys and tickets per partition; memory holds about one partition's work "
-                              "(default: 50000)")
+                              "(default: 25000)")
     options.add_argument("--bootstrap", dest="n_boot", type=int, help="bootstrap replicates (default: 200)")
     options.add_argument("--seed", type=int, help="bootstrap seed (default: 0)")
     options.add_argument("--taxonomy", type=Path, help="pain-point term file (default: the built-in taxonomy.toml)")

@@ -59,7 +59,7 @@ class Config:
     engine: str = "local"  # where the partitions run: `local` (this machine) or `dask` (engines.py)
     scheduler: str | None = None  # a Dask scheduler address (tcp://host:8786); None: a local cluster
     workers: int = 2  # worker processes of the local Dask cluster
-    partition_size: int = 50_000  # surveys and tickets per partition (memory holds about one at a time)
+    partition_size: int = 25_000  # surveys and tickets per partition (memory holds about one at a time)
     n_boot: int = 200
     seed: int = 0
     # per source: {name in our contract: name in the user's file}

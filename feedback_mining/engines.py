@@ -128,8 +128,9 @@ def partitions(rows: dict[str, pd.DataFrame], n: int, work: Path):
 
 
 def release_memory() -> None:
-    """Give the heap's free pages back to the system (glibc's malloc_trim; nothing elsewhere), so the memory the
+    """Give free memory back to the system (Arrow's pool; glibc's malloc_trim, where there is glibc), so what the
     inputs held before they were written out is not counted as ours any more."""
+    pa.default_memory_pool().release_unused()  # Arrow's own allocator (the text columns are Arrow strings)
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):

@@ -140,7 +140,7 @@ def attach_texts(items: pd.DataFrame, texts: pd.DataFrame, pain_points: list[str
     items = items.assign(clean_text=text("clean_text", ""), language=text("language", "und"),
                          sentiment=text("sentiment", ""),
                          sentiment_low_confidence=low_confidence(text("sentiment", ""), items["sentiment_confidence"]),
-                         duplicate=items["duplicate"].fillna(False).astype(bool),
+                         duplicate=pd.to_numeric(items["duplicate"], errors="coerce").fillna(0).astype(bool),
                          pain_point_evidence=items.pop("evidence").astype(object).fillna("{}"))
     return describe_pain_points(items, pain_points)
 
@@ -195,6 +195,8 @@ def add_ticket_evidence(items: pd.DataFrame, pain_points: list[str], config: Con
     for row, found in extra.items():
         evidence[row] = _with_evidence(evidence[row], found)
     items = items.assign(**updates, pain_point_evidence=evidence)
+    if not {"pain_points", "pain_point_scores"} <= set(items.columns):
+        return describe_pain_points(items, pain_points)
     changed = np.zeros(len(items), dtype=bool)
     changed[list(extra)] = True
     if not changed.any():

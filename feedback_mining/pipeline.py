@@ -293,8 +293,10 @@ def manifest(config, sources, tally, classifier, timer) -> dict:
         used = int(tally["used"].get(name, 0))
         rejected = source.rows_rejected
         inputs[name] = {"path": str(source.path) if source.path else None,
-                        "sha256": file_sha256(source.path) if source.path else None, "rows_read": source.rows_read,
-                        "notes": source.notes}
+                        "sha256": file_sha256(source.path) if source.path and not source.files else None,
+                        "rows_read": source.rows_read, "notes": source.notes,
+                        **({"files": [{"path": str(f), "sha256": file_sha256(f)} for f in source.files]}
+                           if source.files else {})}
         reconciliation[name] = {"rows_read": source.rows_read, "rows_used": used, "rows_rejected": rejected,
                                 "reconciles": source.rows_read == used + rejected,
                                 "fields_emptied": source.fields_emptied}

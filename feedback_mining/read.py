@@ -33,7 +33,7 @@ from feedback_mining.values import implausible, parse_dates, parse_scores, plaus
 
 __all__ = ["Source", "load_table", "normalise_touchpoint_names", "read_source", "reject_reasons", "validate_source"]
 
-REJECT_COLUMNS = ["source", "row", "id", "reason", "column", "action"]
+REJECT_COLUMNS = ["source", "file", "row", "id", "reason", "column", "action"]
 ROW_REJECTED, FIELD_EMPTIED = "row rejected", "field emptied"
 EMPTIED_IF_USABLE = "field emptied, or row rejected when the survey keeps no score and no comment"
 
@@ -72,6 +72,23 @@ def _empty_issues() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=int if c == "row" else object) for c in REJECT_COLUMNS})
 
 
+GLOB_MAGIC = re.compile(r"[*?[]")
+
+
+def input_files(path: Path) -> list[Path]:
+    """The files of an input: the path itself, or the files a pattern (`exports/tickets-*.csv`) matches, in name
+    order (one source in several files: each row keeps its file and line)."""
+    path = Path(path)
+    if path.exists() or not GLOB_MAGIC.search(str(path)):
+        return [path]
+    files = sorted(p for p in Path(path.anchor or ".").glob(str(path.relative_to(path.anchor)) if path.anchor
+                                                           else str(path)) if p.is_file())
+    if not files:
+        raise InputError(path, "no file matches this pattern; check the folder and the pattern (quote it in the "
+                               "shell, so that the program expands it)")
+    return files
+
+
 @dataclass
 class Source:
     """One validated input: kept rows, rejected rows, emptied fields, and how many data rows the file held."""
@@ -87,6 +104,7 @@ class Source:
     columns: list[str] = field(default_factory=list)  # the file's columns (our names where mapped), as read
     unlisted: Counter = field(default_factory=Counter)  # reason kind -> rejected rows past the listing limit
     fields_unlisted: int = 0  # emptied fields past the listing limit
+    files: list = field(default_factory=list)  # the files read, when a pattern named several
 
     @property
     def rows_rejected(self) -> int:
@@ -102,7 +120,7 @@ class Source:
         both = [f for f in (self.rejects, self.field_issues) if len(f)]
         if not both:
             return _empty_issues()
-        return pd.concat(both, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+        return pd.concat(both, ignore_index=True).sort_values(["file", "row"], kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- schema
@@ -143,8 +161,8 @@ class _Verdicts:
     """The first reason each row is rejected for, and the fields emptied in the rows that are kept. A reason is
     a string, or a function of a row mask giving one per masked row (built only for the rows that need one)."""
 
-    def __init__(self, frame: pd.DataFrame, source: str, id_col: str):
-        self.frame, self.source, self.id_col = frame, source, id_col
+    def __init__(self, frame: pd.DataFrame, source: str, id_col: str, file: str = ""):
+        self.frame, self.source, self.id_col, self.file = frame, source, id_col, file
         self.rejected = np.zeros(len(frame), dtype=bool)
         self.reason = np.full(len(frame), "", dtype=object)
         self.column = np.full(len(frame), "", dtype=object)
@@ -171,21 +189,22 @@ class _Verdicts:
         parts = [p for p in parts if len(p)]
         if not parts:
             return _empty_issues()
-        return pd.concat(parts, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+        return pd.concat(parts, ignore_index=True).sort_values(["file", "row"], kind="stable").reset_index(drop=True)
 
     def _table(self, mask, column, reason, action) -> pd.DataFrame:
-        return pd.DataFrame({"source": self.source, "row": self.frame["_row"].to_numpy()[mask].astype(int),
+        files = self.frame["_file"].to_numpy()[mask] if "_file" in self.frame else self.file
+        return pd.DataFrame({"source": self.source, "file": files, "row": self.frame["_row"].to_numpy()[mask].astype(int),
                              "id": self.frame[self.id_col].to_numpy()[mask], "reason": reason, "column": column,
                              "action": action})
 
 
-def validate_rows(frame: pd.DataFrame, source: str, config: Config) -> tuple[pd.DataFrame, pd.DataFrame,
-                                                                              pd.DataFrame]:
+def validate_rows(frame: pd.DataFrame, source: str, config: Config, file: str = "") -> tuple[
+        pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Split rows into kept (typed), rejected rows and emptied fields, each with a reason (see FIELD_RULES)."""
     frame = frame.assign(**{c: "" for c in OPTIONAL[source] if c not in frame.columns})
     id_col = ID_COLUMN[source]
     frame[id_col] = frame[id_col].str.strip()
-    verdicts = _Verdicts(frame, source, id_col)
+    verdicts = _Verdicts(frame, source, id_col, file)
     if "_malformed" in frame.columns:
         verdicts.reject(frame["_malformed"] != "", "", lambda m: frame["_malformed"].to_numpy()[m])
     if "_short" in frame.columns:  # a line with fewer fields than the header: kept, padded, listed
@@ -314,6 +333,9 @@ def touchpoint_aliases(config: Config) -> dict[str, str]:
 def read_source(source: str, path: Path, config: Config) -> Source:
     """Load, map columns, check the schema and validate the rows of one input file (an XLSX file's sheet:
     `config.sheet_of(source)`, else the first)."""
+    files = input_files(path)
+    if len(files) > 1:
+        return _read_files(source, path, files, config)
     sheet = config.sheet_of(source)
     try:
         frame = _mapped_table(source, path, config, sheet)
@@ -329,6 +351,21 @@ def read_source(source: str, path: Path, config: Config) -> Source:
     result.notes = list(frame.attrs.get("notes", [])) + result.notes
     if result.rows_read == 0:
         result.notes.append("the file has a header but no rows: read as an empty source")
+    return result
+
+
+def _read_files(source: str, pattern: Path, files: list[Path], config: Config) -> Source:
+    """One source from several files (a pattern): each loaded and its columns checked on its own, then the rows
+    validated together (a response id repeated across files is a duplicate), each row keeping its `_file`."""
+    frames, notes = [], []
+    for path in files:
+        frame = _mapped_table(source, path, config, config.sheet_of(source))
+        check_columns(frame, source, path)
+        notes += [f"{path.name}: {note}" for note in frame.attrs.get("notes", [])]
+        frames.append(frame.assign(_file=path.name))
+    result = validate_source(pd.concat(frames, ignore_index=True), source, config, pattern)
+    result.notes = [f"{len(files)} files match {pattern}: " + ", ".join(p.name for p in files), *notes, *result.notes]
+    result.files = files
     return result
 
 
@@ -361,7 +398,7 @@ def validate_source(frame: pd.DataFrame, source: str, config: Config, path=None)
     strings = frame.astype({c: str for c in frame.columns
                             if c != "_row" and not isinstance(frame[c].dtype, pd.StringDtype)})
     warnings = scale_problems(strings, score_scales(config), config, path or source) if source == "surveys" else []
-    kept, rejects, field_issues = validate_rows(strings, source, config)
+    kept, rejects, field_issues = validate_rows(strings, source, config, Path(path).name if path else "")
     if "touchpoint" in kept.columns:
         kept = kept.assign(touchpoint=normalise_touchpoint_names(kept["touchpoint"], touchpoint_aliases(config)))
     most = limits.current().rejects_listed

@@ -159,6 +159,8 @@ def apply_corrections(items: pd.DataFrame, corrections: Corrections, pain_points
     """Items with the corrections applied and `label_source` added (reads `clean_text`, `effort_source`, `effort`;
     may set `sentiment`, `sentiment_confidence`, `sentiment_low_confidence`, `p_<id>`, `pain_points`,
     `pain_point_scores`, `pain_point_evidence`, `effort`, `effort_estimate`), and the counts for `run.json`."""
+    if len(corrections.table) == 0 and len(items):  # nothing to match: the counts of no items, no text keys
+        return items.assign(label_source="model"), apply_corrections(items.iloc[:0], corrections, pain_points)[1]
     keys = text_key(items["clean_text"])
     matched = keys.isin(corrections.table.index) & (keys != "")
     rows = corrections.table.reindex(keys.where(matched)).set_axis(items.index)
