@@ -24,6 +24,7 @@ import pandas as pd
 
 from feedback_mining.errors import UsageError
 from feedback_mining.terms import LANGUAGE_KEYS, TermMatcher
+from feedback_mining.tokens import Tokens
 
 
 def _read_toml(path: Path | None, default: str) -> dict:
@@ -91,6 +92,7 @@ class TermHits:
     evidence: list[dict[str, list[str]]]
     positive: np.ndarray
     negative: np.ndarray
+    tokens: Tokens  # the texts' features split once, which the models read again
 
     def columns(self) -> dict[str, np.ndarray]:
         """The lexicon columns the models read: `hits_<id>`, `hits_positive`, `hits_negative`."""
@@ -104,16 +106,18 @@ def combined_matcher(taxonomy: Taxonomy, lexicon: SentimentLexicon) -> TermMatch
     return TermMatcher.union({"pp:": taxonomy.matcher, "": lexicon.matcher})
 
 
-def term_hits(features: list[str], texts: list[str], taxonomy: Taxonomy, lexicon: SentimentLexicon) -> TermHits:
-    """Match the taxonomy and sentiment terms against each text's negation-marked lemmas."""
+def term_hits(features: list[str], texts: list[str], taxonomy: Taxonomy, lexicon: SentimentLexicon,
+              tokens: Tokens | None = None) -> TermHits:
+    """Match the taxonomy and sentiment terms against each text's negation-marked lemmas (`tokens`: `features`
+    already split)."""
     index = {f"pp:{pp}": j for j, pp in enumerate(taxonomy.ids)}
     hits = np.zeros((len(texts), len(index)), dtype=np.int32)
     positive, negative = np.zeros(len(texts), np.int32), np.zeros(len(texts), np.int32)
-    matcher, evidence, emoji = combined_matcher(taxonomy, lexicon), [], lexicon.emoji
-    for i, (feats, text) in enumerate(zip(features, texts)):
-        found: dict[str, list[str]] = {}
-        at: set[tuple[str, int]] = set()
-        for label, term, position in matcher.matches(feats.split()):
+    evidence: list[dict[str, list[str]]] = [{} for _ in texts]
+    tokens = Tokens(features) if tokens is None else tokens
+    for i, matches in combined_matcher(taxonomy, lexicon).batch_matches(features, tokens):
+        found, at = evidence[i], set()
+        for label, term, position in matches:
             if label == "positive":
                 positive[i] += 1
             elif label == "negative":
@@ -122,12 +126,23 @@ def term_hits(features: list[str], texts: list[str], taxonomy: Taxonomy, lexicon
                 at.add((label, position))
                 found.setdefault(label[3:], []).append(term)
                 hits[i, index[label]] += 1
-        evidence.append(found)
-        if not text.isascii():  # emoji are not ASCII
-            chars = set(text)
-            positive[i] += len(chars & emoji["positive"])
-            negative[i] += len(chars & emoji["negative"])
-    return TermHits(taxonomy.ids, hits, evidence, positive, negative)
+    _count_emoji(texts, lexicon, positive, negative)
+    return TermHits(taxonomy.ids, hits, evidence, positive, negative, tokens)
+
+
+def _count_emoji(texts: list[str], lexicon: SentimentLexicon, positive: np.ndarray, negative: np.ndarray) -> None:
+    """Add each text's distinct positive and negative emoji to its sentiment term counts."""
+    emoji = lexicon.emoji
+    lowest = min((e for found in emoji.values() for e in found if len(e) == 1), default=None)
+    if lowest is None or not texts:
+        return
+    # a text's characters meet the single-character emoji only, and most texts have no character that high
+    chars = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+    for i in np.unique(np.searchsorted(ends, np.flatnonzero(chars >= ord(lowest)), side="right")).tolist():
+        found = set(texts[i])
+        positive[i] += len(found & emoji["positive"])
+        negative[i] += len(found & emoji["negative"])
 
 
 def lexicon_frame(frame: pd.DataFrame, taxonomy: Taxonomy, lexicon: SentimentLexicon,
