@@ -266,7 +266,7 @@ class ModelClassifier:
         evidence = found.evidence
         if len(rows):
             X = X.iloc[rows].reset_index(drop=True) if len(rows) < n else X
-            cache: dict = {}
+            cache: dict = {"tokens": found.tokens.take(rows)}  # the features split once, for every model
             sentiment_proba = None
             if "sentiment" in self.models:
                 sentiment_proba = _apply(self.models["sentiment"], X, cache, "predict_proba")
@@ -292,14 +292,15 @@ class ModelClassifier:
 
 def _apply(model, X: pd.DataFrame, cache: dict, method: str, **kwargs) -> np.ndarray:
     """`model.<method>(X)`, through the batch's shared feature matrix when the model has a fitted featuriser;
-    `kwargs` (the effort model's `structure`) go to models of `feedback_mining.learning.models` only."""
+    `kwargs` (the effort model's `structure`) and the batch's split features (`cache["tokens"]`) go to models
+    of `feedback_mining.learning.models` only."""
     features = getattr(model, "features_", None)
     if features is None or not hasattr(model, f"{method}_features"):
         return np.asarray(getattr(model, method)(X))
     key = getattr(features, "fingerprint_", id(features))
     if key not in cache:
-        cache[key] = features.transform(X)
-    return np.asarray(getattr(model, f"{method}_features")(cache[key], X, **kwargs))
+        cache[key] = features.transform(X, tokens=cache.get("tokens"))
+    return np.asarray(getattr(model, f"{method}_features")(cache[key], X, tokens=cache.get("tokens"), **kwargs))
 
 
 def _with_model_evidence(evidence, model, cache, rows, proba, classes) -> list[dict[str, list[str]]]:

@@ -119,3 +119,16 @@ def test_tokens_split_once_and_take_rows():
     part = tokens.take([3, 0, 1])
     assert [[part.forms[c] for c in part.codes[s:e]] for s, e in zip(part.starts, part.starts[1:])] == \
         [["d"], ["a", "b"], []]
+
+
+def test_tokens_split_in_arrow_as_python_splits():
+    """Arrow's whitespace is Python's for every code point; lone surrogates (no UTF-8) are split in Python."""
+    from feedback_mining.tokens import Tokens
+
+    points = [c for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    texts = ["".join(f"a{chr(c)}b" for c in points[i:i + 5000]) for i in range(0, len(points), 5000)]
+    texts += ["  a b  ", " ", "", "x\u3000y", "\ud800 x"]
+    for part in (texts[:-1], texts[-3:]):
+        tokens = Tokens(part)
+        assert [[tokens.forms[c] for c in tokens.codes[s:e]] for s, e in zip(tokens.starts, tokens.starts[1:])] == \
+            [t.split() for t in part]

@@ -35,13 +35,13 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from feedback_mining.learning.valence import batch_lookup, evidence
+from feedback_mining.tokens import Tokens
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 PAIN_POINT_IDS = ("waiting", "repeat_contact", "transfer", "channel_switch", "repeat_info", "process_complexity",
                   "information", "technical", "unresolved", "staff", "delivery", "billing")
 SENTIMENT_HITS = ("hits_positive", "hits_negative")
 LOW_CONFIDENCE = 0.5  # a sentiment below this confidence is flagged (`sentiment_low_confidence`)
-WORD_CACHE_LIMIT = 300_000  # word forms kept per vectoriser; cleared when full, so memory stays bounded
 
 
 def char_wb_ngrams(word: str, low: int, high: int) -> list[str]:
@@ -97,7 +97,7 @@ def unpack_set(terms) -> frozenset:
 
 
 _VOCABULARIES = ("char_vocabulary_", "word_vocabulary_")
-_CACHES = ("cache_", "word_names_")  # word n-gram columns; `classify` adds the word names for its evidence
+_CACHES = ("char_grams_", "bigrams_", "word_names_")  # look-up tables built on first use; `classify` adds the word names
 _WORD_SETS = ("vocabulary_", "stop_words_")
 
 
@@ -159,10 +159,13 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def __setstate__(self, state):
         super().__setstate__({**state, **{k: unpack_vocabulary(state[k]) for k in _VOCABULARIES if k in state}})
 
-    def transform(self, X: pd.DataFrame) -> sparse.csr_matrix:
+    def transform(self, X: pd.DataFrame, tokens: Tokens | None = None) -> sparse.csr_matrix:
+        """The feature matrix of `X`; `tokens` is `X["features"]` already split (`Tokens`), if the caller has it."""
         check_is_fitted(self, "char_vocabulary_")
-        blocks = [self._chars(_texts(X)) * self.char_weight, self._words(X["features"].fillna("").astype(str))
-                  * self.word_weight, sparse.csr_matrix(self.lexicon(X) * self.lexicon_weight)]
+        features = X["features"].fillna("").astype(str)
+        blocks = [self._chars(X["clean_text"].fillna("").astype(str)) * self.char_weight,
+                  self._words(features, tokens) * self.word_weight,
+                  sparse.csr_matrix(self.lexicon(X) * self.lexicon_weight)]
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
 
     def lexicon(self, X: pd.DataFrame) -> np.ndarray:
@@ -173,33 +176,51 @@ class TextFeatures(TransformerMixin, BaseEstimator):
                 out[:, j] = np.log1p(np.clip(pd.to_numeric(X[column], errors="coerce").fillna(0).to_numpy(), 0, None))
         return out
 
-    def _chars(self, texts) -> sparse.csr_matrix:
-        """Character n-gram tf-idf rows: each distinct word of the batch looked up once (its n-gram columns cached
-        across batches), and the texts' counts as one sparse product (texts x words) @ (words x n-grams)."""
-        cache = self.__dict__.setdefault("cache_", {})
-        if len(cache) > WORD_CACHE_LIMIT:
-            cache.clear()
-        texts = list(texts)
-        tokens = " ".join(texts).split()
-        words = list(dict.fromkeys(tokens))
-        get, (low, high) = self.char_vocabulary_.get, self.char_ngram_range
-        for word in words:
-            if word not in cache:
-                cache[word] = np.array([c for c in map(get, char_wb_ngrams(word, low, high)) if c is not None],
-                                       dtype=np.int32)
-        grams = [cache[word] for word in words]
-        sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-        columns = np.concatenate(grams) if grams else np.zeros(0, np.int32)
-        by_word = sparse.csr_matrix((np.ones(len(columns), np.float32), columns, np.r_[0, np.cumsum(sizes)]),
+    def _chars(self, texts: pd.Series) -> sparse.csr_matrix:
+        """Character n-gram tf-idf rows: each distinct word of the batch normalised (`_normalise`) and cut into
+        n-grams once, and the texts' counts as one sparse product (texts x words) @ (words x n-grams)."""
+        split = Tokens(texts.tolist())
+        words = _normalise(pd.Series(split.forms, dtype=texts.dtype)).tolist()  # a word as in its normalised text
+        columns, counts = self.char_columns(words)
+        by_word = sparse.csr_matrix((np.ones(len(columns), np.float32), columns, np.r_[0, np.cumsum(counts)]),
                                     shape=(len(words), len(self.char_vocabulary_)))
-        position = {word: i for i, word in enumerate(words)}
-        lengths = np.fromiter(map(len, map(str.split, texts)), dtype=np.int64, count=len(texts))
-        by_text = sparse.csr_matrix((np.ones(len(tokens), np.float32),
-                                     np.fromiter(map(position.__getitem__, tokens), np.int64, count=len(tokens)),
-                                     np.r_[0, np.cumsum(lengths)]), shape=(len(texts), len(words)))
+        by_text = sparse.csr_matrix((np.ones(len(split.codes), np.float32), split.codes, split.starts),
+                                    shape=(len(texts), len(words)))
         return _weigh((by_text @ by_word).tocsr(), self.char_idf_)
 
-    def _words(self, features) -> sparse.csr_matrix:
+    def char_columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary columns of each word's `char_wb` n-grams, in `char_wb_ngrams` order (n-grams not in
+        the vocabulary left out), concatenated, and how many each word has."""
+        grams = self.__dict__.get("char_grams_")
+        if grams is None:
+            grams = self.__dict__["char_grams_"] = CharGrams(self.char_vocabulary_, *self.char_ngram_range)
+        return grams.columns(words)
+
+    def _words(self, features: pd.Series, tokens: Tokens | None = None) -> sparse.csr_matrix:
+        """Word unigram and bigram tf-idf rows, looked up once per distinct lemma and per known pair."""
+        bigrams = self.__dict__.get("bigrams_")
+        if bigrams is None:
+            bigrams = self.__dict__["bigrams_"] = _bigram_index(self.word_vocabulary_)
+        if not bigrams[0]:
+            return self._words_each(features)
+        tokens = Tokens(features.tolist()) if tokens is None else tokens
+        n, size = len(tokens), len(self.word_vocabulary_)
+        unigram, rows = tokens.lookup(self.word_vocabulary_, -1, np.int64), tokens.rows()
+        known = unigram >= 0
+        first = np.flatnonzero(known[:-1] & known[1:] & (rows[:-1] == rows[1:]))  # two known words of one text
+        pair = unigram[first] * size + unigram[first + 1]
+        _, keys, columns = bigrams
+        at = np.minimum(np.searchsorted(keys, pair), max(len(keys) - 1, 0))
+        found = keys[at] == pair if len(keys) else np.zeros(len(pair), dtype=bool)
+        counts = sparse.csr_matrix((np.ones(int(known.sum()) + int(found.sum()), np.float32),
+                                    (np.r_[rows[known], rows[first[found]]], np.r_[unigram[known], columns[at[found]]])),
+                                   shape=(n, size))
+        counts.sum_duplicates()
+        return _weigh(counts, self.word_idf_)
+
+    def _words_each(self, features) -> sparse.csr_matrix:
+        """`_words` text by text: the reference, and the way for a vocabulary that holds a bigram without both
+        its words (a `word_max_features` that cut)."""
         get, rows, indptr = self.word_vocabulary_.get, [], [0]
         for text in features:
             row = [c for c in map(get, word_ngrams(text)) if c is not None]
@@ -222,8 +243,102 @@ class TextFeatures(TransformerMixin, BaseEstimator):
 def _texts(X: pd.DataFrame):
     """Lower-cased clean text with @mentions as `@user` and digits as `0`: "@FlyNorthAir 52 min" -> "@user 00 min",
     so neither a brand handle nor a number becomes a feature."""
-    text = X["clean_text"].fillna("").astype(str).str.lower()
-    return text.str.replace(_MENTION, "@user", regex=True).str.replace(_DIGIT, "0", regex=True)
+    return _normalise(X["clean_text"].fillna("").astype(str))
+
+
+def _normalise(text: pd.Series) -> pd.Series:
+    """`_texts` of a string column. It changes no space and works within a word, so the words of a normalised
+    text are its words normalised one by one."""
+    return text.str.lower().str.replace(_MENTION, "@user", regex=True).str.replace(_DIGIT, "0", regex=True)
+
+
+def _bigram_index(vocabulary: dict[str, int]) -> tuple[bool, np.ndarray, np.ndarray]:
+    """(usable, sorted keys, columns): each bigram `a b` of a word vocabulary keyed by its words' columns,
+    `column(a) * size + column(b)`. Not usable when a bigram has a word the vocabulary lacks (then a pair of
+    words must be looked up as a string)."""
+    size, keys, columns = len(vocabulary), [], []
+    for gram, column in vocabulary.items():
+        if " " in gram:
+            a, _, b = gram.partition(" ")
+            if a not in vocabulary or b not in vocabulary:
+                return False, np.zeros(0, np.int64), np.zeros(0, np.int64)
+            keys.append(vocabulary[a] * size + vocabulary[b])
+            columns.append(column)
+    order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+    return True, np.asarray(keys, dtype=np.int64)[order], np.asarray(columns, dtype=np.int64)[order]
+
+
+class CharGrams:
+    """The vocabulary columns of words' `char_wb` n-grams, found with NumPy rather than string by string.
+
+    Each character of the vocabulary gets a digit 1..k (0: a character no n-gram has), an n-gram the number its
+    digits make in base k + 1, so a batch's words are cut into n-grams and looked up as integer arrays. The
+    columns come out in `char_wb_ngrams` order, which the sparse product of `TextFeatures._chars` keeps.
+    A vocabulary whose n-grams cannot be numbered in 63 bits is looked up string by string.
+    """
+
+    def __init__(self, vocabulary: dict[str, int], low: int, high: int):
+        self.vocabulary, self.low, self.high = vocabulary, low, high
+        self.alphabet = np.unique(_code_points("".join(vocabulary)))
+        self.base = len(self.alphabet) + 1
+        self.usable = low <= 3 and (self.base ** high).bit_length() < 63  # " a " (3 characters) has one n-gram
+        if self.usable:
+            grams = list(vocabulary)
+            keys = np.concatenate([self._keys(_code_points("".join(g for g in grams if len(g) == n)).reshape(-1, n))
+                                   for n in range(1, high + 1)])
+            columns = np.concatenate([[vocabulary[g] for g in grams if len(g) == n] for n in range(1, high + 1)])
+            order = np.argsort(keys)
+            self.gram_keys, self.gram_columns = keys[order], columns.astype(np.int32)[order]
+
+    def _digits(self, points: np.ndarray) -> np.ndarray:
+        at = np.minimum(np.searchsorted(self.alphabet, points), len(self.alphabet) - 1)
+        return np.where(self.alphabet[at] == points, at + 1, 0).astype(np.int64)
+
+    def _keys(self, grams: np.ndarray) -> np.ndarray:
+        digits, keys = self._digits(grams), np.zeros(len(grams), dtype=np.int64)
+        for k in range(grams.shape[1]):
+            keys = keys * self.base + digits[:, k]
+        return keys
+
+    def columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, count per word): see `TextFeatures.char_columns`."""
+        if not self.usable or not words or not len(self.alphabet):
+            return self._each(words)
+        sizes = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2  # padded: " word "
+        digits = self._digits(_code_points(" " + "  ".join(words) + " "))
+        starts = np.cumsum(sizes) - sizes
+        word_of = np.repeat(np.arange(len(words)), sizes)
+        ends = (starts + sizes)[word_of]
+        totals = sum(np.maximum(sizes - n + 1, 0) for n in range(self.low, self.high + 1))  # n-grams per word
+        out = np.full(int(totals.sum()), -1, dtype=np.int32)
+        offsets = np.cumsum(totals) - totals
+        keys, known = digits.copy(), digits != 0
+        for n in range(1, self.high + 1):
+            if n > 1:
+                keys = keys[:-1] * self.base + digits[n - 1:]
+                known = known[:-1] & (digits[n - 1:] != 0)
+            if n < self.low:
+                continue
+            at = np.flatnonzero(np.arange(len(keys)) + n <= ends[:len(keys)])  # n-grams within one padded word
+            key = keys[at]
+            found = np.minimum(np.searchsorted(self.gram_keys, key), len(self.gram_keys) - 1)
+            hit = known[at] & (self.gram_keys[found] == key)
+            w = word_of[at[hit]]
+            before = (n - self.low) * (sizes[w] + 1) - (n - 1 + self.low) * (n - self.low) // 2  # shorter n-grams
+            out[offsets[w] + before + at[hit] - starts[w]] = self.gram_columns[found[hit]]
+        kept = out >= 0
+        return out[kept], np.add.reduceat(kept.astype(np.int64), offsets)
+
+    def _each(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        get, grams = self.vocabulary.get, []
+        for word in words:
+            grams.append([c for c in map(get, char_wb_ngrams(word, self.low, self.high)) if c is not None])
+        counts = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        return np.fromiter(itertools.chain.from_iterable(grams), dtype=np.int32, count=int(counts.sum())), counts
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 _MENTION, _DIGIT = r"@\w+", r"\d"
@@ -324,10 +439,13 @@ class _TextModel(BaseEstimator):
             proba[unseen] = w * proba[unseen] + (1 - w) * self.prior_
         return proba
 
-    def familiarity(self, X: pd.DataFrame) -> np.ndarray:
-        """The domain gate of each row: 1 where the word-based part decides, 0 where the evidence does."""
+    def familiarity(self, X: pd.DataFrame, tokens: Tokens | None = None) -> np.ndarray:
+        """The domain gate of each row: 1 where the word-based part decides, 0 where the evidence does (`tokens`:
+        `X["features"]` already split, if the caller has it)."""
         gate = getattr(self, "gate_", None)
-        return np.ones(len(X)) if gate is None else gate.transform(X["features"].fillna("").astype(str).tolist())
+        if gate is None:
+            return np.ones(len(X))
+        return gate.transform(X["features"].fillna("").astype(str).tolist() if tokens is None else tokens)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.predict_proba_features(self.features_.transform(X), X)
@@ -414,15 +532,16 @@ class SentimentModel(ClassifierMixin, _TextModel):
 
         return float(np.exp(minimize_scalar(loss, bounds=(-2.0, 2.0), method="bounded").x))
 
-    def _blend(self, p_words, p_evidence, X) -> np.ndarray:
-        g = self.familiarity(X)[:, None]
+    def _blend(self, p_words, p_evidence, X, tokens=None) -> np.ndarray:
+        g = self.familiarity(X, tokens)[:, None]
         return g * np.log(np.clip(p_words, 1e-9, 1)) + (1 - g) * np.log(np.clip(p_evidence, 1e-9, 1))
 
-    def predict_proba_features(self, Xt, X) -> np.ndarray:
+    def predict_proba_features(self, Xt, X, tokens: Tokens | None = None) -> np.ndarray:
+        """Probabilities from `Xt` (`features_.transform(X)`); `tokens`: `X["features"]` already split, if known."""
         words = self.estimator_.predict_proba(Xt)
         if self.evidence_ is None:
             return self._shrink(words, X)
-        logits = self._blend(words, self.evidence_.predict_proba(evidence(X)), X)
+        logits = self._blend(words, self.evidence_.predict_proba(evidence(X, tokens)), X, tokens)
         return self._shrink(softmax(logits / self.temperature_, axis=1), X)
 
     def predict(self, X):
@@ -457,7 +576,7 @@ class PainPointModel(ClassifierMixin, _TextModel):
     def decision_function_features(self, Xt) -> np.ndarray:
         return np.asarray(Xt @ self.coef_.T) + self.intercept_
 
-    def predict_proba_features(self, Xt, X) -> np.ndarray:
+    def predict_proba_features(self, Xt, X, tokens: Tokens | None = None) -> np.ndarray:
         return self._shrink(expit(self.decision_function_features(Xt)), X)
 
     def predict(self, X):
@@ -499,12 +618,12 @@ class EffortModel(RegressorMixin, _TextModel):
                 X["features"].fillna("").astype(str).to_numpy())
         return self
 
-    def predict_features(self, Xt, X, structure=None) -> np.ndarray:
+    def predict_features(self, Xt, X, structure=None, tokens: Tokens | None = None) -> np.ndarray:
         words = self.estimator_.predict(Xt)
         if self.structure_ is not None and structure is not None:
             implied = self.structure_.predict(pd.DataFrame(structure).reindex(
                 columns=self.structure_columns_, fill_value=0.0).to_numpy(float))
-            g = self.familiarity(X)
+            g = self.familiarity(X, tokens)
             words = g * words + (1 - g) * implied
         return np.clip(words, 0.0, 1.0)
 

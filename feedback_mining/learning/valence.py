@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_mining.lang import SUPPORTED, get_language
+from feedback_mining.tokens import Tokens
 
 EVIDENCE_COLUMNS = ("valence_positive", "valence_negative", "strong_positive", "strong_negative", "valence_mixed",
                     "valence_compound", "emoticon_positive", "emoticon_negative", "terms_positive", "terms_negative",
@@ -77,7 +78,10 @@ def valence_stats(features: list[str], lang: str) -> np.ndarray:
 def batch_lookup(texts, table: dict, default, pad) -> tuple[np.ndarray, np.ndarray]:
     """`table.get(token, default)` for every token of every space-joined text, in one C-level pass over the
     batch, then `pad` (a value that adds nothing); and where each text's tokens start, for `np.add.reduceat` (an
-    empty text's segment is the next text's first value or the pad: callers mask empty texts)."""
+    empty text's segment is the next text's first value or the pad: callers mask empty texts). `texts` may be
+    a `tokens.Tokens` (the batch already split): then each distinct token is looked up once."""
+    if isinstance(texts, Tokens):
+        return np.append(texts.lookup(table, default, float), pad), texts.starts[:-1]
     texts = [t if isinstance(t, str) else str(t) for t in texts]
     lengths = np.fromiter(map(len, map(str.split, texts)), dtype=np.int64, count=len(texts))
     tokens = " ".join(texts).split()
@@ -86,17 +90,18 @@ def batch_lookup(texts, table: dict, default, pad) -> tuple[np.ndarray, np.ndarr
         np.zeros(0, np.int64)
 
 
-def evidence(frame: pd.DataFrame) -> np.ndarray:
+def evidence(frame: pd.DataFrame, tokens: Tokens | None = None) -> np.ndarray:
     """The evidence features (`EVIDENCE_COLUMNS`) of a text frame with `features`, `clean_text`, `language` and
     the term counts `hits_positive`, `hits_negative` and `hits_<pain point>` (absent: 0). A described pain point
-    ("waited 40 minutes") is a complaint in any domain, which is why its count is evidence too."""
+    ("waited 40 minutes") is a complaint in any domain, which is why its count is evidence too. `tokens`: the
+    `features` already split (`tokens.Tokens`), if the caller has them."""
     features = frame["features"].fillna("").astype(str).to_numpy(dtype=object)
     language = frame["language"].fillna("other").astype(str).to_numpy() if "language" in frame \
         else np.full(len(frame), "other", dtype=object)
     out = np.zeros((len(frame), len(EVIDENCE_COLUMNS)), dtype=np.float32)
     for lang in set(language) & set(SUPPORTED):
         rows = np.flatnonzero(language == lang)
-        out[rows, :6] = valence_stats(features[rows].tolist(), lang)
+        out[rows, :6] = valence_stats(features[rows].tolist() if tokens is None else tokens.take(rows), lang)
     texts = frame["clean_text"].fillna("").astype(str).tolist()
     for i, text in enumerate(texts):
         if "(" in text or ")" in text:  # most texts have no emoticon: skip the two searches
