@@ -12,6 +12,7 @@ that fired plus, for a detected one, the lemmas that pushed the learned model mo
 
 from __future__ import annotations
 
+import itertools
 import json
 import tomllib
 from dataclasses import dataclass
@@ -148,9 +149,9 @@ def _count_emoji(texts: list[str], lexicon: SentimentLexicon, positive: np.ndarr
 def lexicon_frame(frame: pd.DataFrame, taxonomy: Taxonomy, lexicon: SentimentLexicon,
                   text_col: str = "clean_text") -> tuple[pd.DataFrame, TermHits]:
     """The models' input from an analysed frame: `clean_text`, `features`, `language` and the lexicon columns."""
-    texts = frame[text_col].fillna("").astype(str).tolist()
-    features = frame["features"].fillna("").astype(str).tolist()
-    found = term_hits(features, texts, taxonomy, lexicon)
+    texts = frame[text_col].fillna("").astype(str).reset_index(drop=True)
+    features = frame["features"].fillna("").astype(str).reset_index(drop=True)
+    found = term_hits(features.tolist(), texts.tolist(), taxonomy, lexicon, Tokens(features))
     language = frame["language"].to_numpy() if "language" in frame else np.full(len(frame), "other", dtype=object)
     return pd.DataFrame({"clean_text": texts, "features": features, "language": language, **found.columns()}), found
 
@@ -308,15 +309,19 @@ def _with_model_evidence(evidence, model, cache, rows, proba, classes) -> list[d
     features = getattr(model, "features_", None)
     if not hasattr(model, "coef_") or features is None or not hasattr(features, "word_vocabulary_"):
         return evidence
+    todo = []  # (class, pain point, the rows that detect it and where no term found it)
+    for k, pain_point in enumerate(classes):
+        detected = [r for r in np.flatnonzero(proba[:, k] >= DETECTED).tolist() if pain_point not in evidence[rows[r]]]
+        if detected:
+            todo.append((k, pain_point, detected))
+    if not todo:
+        return evidence
     Xt = cache[getattr(features, "fingerprint_", id(features))]
     offset, names = len(features.char_vocabulary_), _word_names(features)
-    words = None
-    for k, pain_point in enumerate(classes):
-        detected = [r for r in np.flatnonzero(proba[:, k] >= DETECTED) if pain_point not in evidence[rows[r]]]
-        if not detected:
-            continue
-        words = Xt[:, offset:offset + len(names)].tocsr() if words is None else words
-        contrib = words[detected].multiply(model.coef_[k, offset:offset + len(names)]).tocsr()
+    union = sorted({r for _, _, detected in todo for r in detected})
+    words, where = Xt[union][:, offset:offset + len(names)].tocsr(), {r: i for i, r in enumerate(union)}
+    for k, pain_point, detected in todo:
+        contrib = words[[where[r] for r in detected]].multiply(model.coef_[k, offset:offset + len(names)]).tocsr()
         for local, row in enumerate(detected):
             start, end = contrib.indptr[local], contrib.indptr[local + 1]
             values = contrib.data[start:end]
@@ -341,11 +346,20 @@ def pain_point_columns(scores: np.ndarray, ids: list[str]) -> dict[str, list[str
     """`pain_points` (ids at p >= DETECTED, most probable first, `;`-joined) and `pain_point_scores` (JSON id ->
     probability, p >= SCORE_FLOOR) from a (rows, ids) probability matrix."""
     order = np.argsort(-scores, axis=1, kind="stable")
-    keys = [json.dumps(pp) for pp in ids]  # what json.dumps writes for each id, built once
-    rounded = scores.round(4).tolist()
-    return {"pain_points": [";".join(ids[j] for j in row if s[j] >= DETECTED) for row, s in zip(order, scores)],
-            "pain_point_scores": ["{" + ", ".join(f"{keys[j]}: {r[j]!r}" for j in row if s[j] >= SCORE_FLOOR) + "}"
-                                  for row, s, r in zip(order.tolist(), scores, rounded)]}
+    ranked = np.take_along_axis(scores, order, axis=1)
+    keys = np.asarray([json.dumps(pp) for pp in ids], dtype=object)  # what json.dumps writes for each id
+    listed = ranked >= SCORE_FLOOR
+    values = np.take_along_axis(scores.round(4), order, axis=1)[listed].tolist()
+    entries = [f"{key}: {value!r}" for key, value in zip(keys[order[listed]].tolist(), values)]
+    return {"pain_points": _join_rows(np.asarray(ids, dtype=object)[order], ranked >= DETECTED, ";"),
+            "pain_point_scores": ["{" + row + "}" for row in _join_rows(entries, listed, ", ")]}
+
+
+def _join_rows(values, mask: np.ndarray, sep: str) -> list[str]:
+    """Per row of `mask`, its selected `values` (a (rows, columns) array, or the selected ones as a list in row
+    order) joined by `sep`."""
+    chosen = iter(values[mask].tolist() if isinstance(values, np.ndarray) else values)
+    return [sep.join(itertools.islice(chosen, n)) if n else "" for n in mask.sum(axis=1).tolist()]
 
 
 def low_confidence(sentiment, confidence) -> np.ndarray:

@@ -70,7 +70,10 @@ def _tfidf(rows: list[list[int]], indptr: list[int], n_columns: int, idf: np.nda
 
 def _weigh(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     """Counts to sublinear tf * idf, rows l2-normalised (scikit-learn's `TfidfVectorizer(sublinear_tf=True)`)."""
-    counts.data = (np.log(counts.data) + 1.0) * idf[counts.indices]
+    data = counts.data  # in place: a batch's character block is large
+    np.log(data, out=data)
+    data += 1.0
+    data *= idf[counts.indices]
     return normalize(counts, copy=False)
 
 
