@@ -10,8 +10,8 @@ table `formats.load_table` reads; several files allowed) to time real sentences,
 language-tagged and analysed once; only `classify` is timed, in chunks of 20,000 as the pipeline runs it, best of
 3 runs with caches cold (each run loads the classifier anew).
 
-Then one more run says where the time goes: the parts of `classify` are wrapped in timers (a few calls per
-chunk, so the figures are the real code path), with the batch's distinct word forms and how many of the term
+Then one more run says where the time goes: the parts of `classify` are wrapped in CPU timers (a few calls
+per chunk, so the figures are the real code path), with the batch's distinct word forms and how many of the term
 matcher's token look-ups its cache answered.
 """
 
@@ -89,11 +89,11 @@ def timed_parts(totals: dict):
         original = owner.__dict__[name]
 
         def timed(*args, _original=original, _part=part, **kwargs):
-            start = time.perf_counter()
+            start = time.process_time()  # CPU time: the machine may be shared
             try:
                 return _original(*args, **kwargs)
             finally:
-                totals[_part] += time.perf_counter() - start
+                totals[_part] += time.process_time() - start
 
         saved.append((owner, name, original))
         setattr(owner, name, timed)
@@ -117,7 +117,7 @@ def where_the_time_goes(frame: pd.DataFrame, models_dir) -> None:
             asked, known = asked + len(forms), known + sum(f in matcher.seen_ for f in forms)
             classify_module.classify(chunk, classifier)
     own = {part: totals[part] - sum(totals[p] for p in INSIDE.get(part, [])) for part, _, _ in PARTS}
-    print(f"where the time goes (one more run, {len(frame):,} texts, chunks of {CHUNK:,}):")
+    print(f"where the time goes (CPU s, one more run, {len(frame):,} texts, chunks of {CHUNK:,}):")
     for part, seconds in own.items():
         print(f"  {part:<24} {seconds:6.3f} s")
     print(f"  {'total':<24} {totals['output columns (rest)']:6.3f} s")

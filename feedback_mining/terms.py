@@ -67,7 +67,7 @@ class TermMatcher:
                 if tokens and label in self.negated_labels and "_" not in tokens[0]:
                     for negator in get_language(lang).negators:
                         self._add((f"{negator}_{tokens[0]}", *tokens[1:]), self.negated_labels[label], f"{negator} {term}")
-        self.prefix_lengths_ = sorted({len(p) for p in self.prefix_})
+        self._index_prefixes()
         self.candidates_: dict[str, list] = {}  # token -> terms that may start there (only tokens that have some)
         self.followers_: dict[str, set[str]] = {}  # token -> the next words its terms need, if all need one
         self.seen_: set[str] = set()
@@ -84,9 +84,14 @@ class TermMatcher:
                 union.exact_.setdefault(token, []).extend((p, prefix + label, t) for p, label, t in entries)
             for token, entries in matcher.prefix_.items():
                 union.prefix_.setdefault(token, []).extend((prefix + label, t) for label, t in entries)
-        union.prefix_lengths_ = sorted({len(p) for p in union.prefix_})
+        union._index_prefixes()
         union.candidates_, union.followers_, union.seen_ = {}, {}, set()
         return union
+
+    def _index_prefixes(self) -> None:
+        self.prefix_lengths_ = sorted({len(p) for p in self.prefix_})
+        self.shortest_prefix_ = self.prefix_lengths_[0] if self.prefix_lengths_ else 0
+        self.prefix_starts_ = {p[:self.shortest_prefix_] for p in self.prefix_}  # what a matching token starts with
 
     def _add(self, tokens: tuple[str, ...], label: str, term: str) -> None:
         if len(tokens) == 1 and tokens[0].endswith("*"):
@@ -98,8 +103,9 @@ class TermMatcher:
         """Work out and cache the candidate terms of tokens not seen before."""
         for token in tokens:
             found = list(self.exact_.get(token, ()))
-            found += [((token,), label, term) for cut in self.prefix_lengths_ if cut <= len(token)
-                      for label, term in self.prefix_.get(token[:cut], ())]
+            if token[:self.shortest_prefix_] in self.prefix_starts_:  # else no prefix term can match
+                found += [((token,), label, term) for cut in self.prefix_lengths_ if cut <= len(token)
+                          for label, term in self.prefix_.get(token[:cut], ())]
             if found:
                 self.candidates_[token] = found
                 second = {p[1] for p, _, _ in found if len(p) > 1}

@@ -157,8 +157,9 @@ def test_char_grams_in_numpy_equal_string_by_string(shipped_features):
     for vocabulary in (shipped_features.char_vocabulary_, {" a": 0, "a ": 1, " ab": 2, "ab ": 3, "b": 4, " ": 5}):
         grams = CharGrams(vocabulary, 2, 5)
         assert grams.usable
-        fast, slow = grams.columns(WORDS), grams._each(WORDS)
-        assert fast[0].tolist() == slow[0].tolist() and fast[1].tolist() == slow[1].tolist()
+        for words in (WORDS, [w for w in WORDS if w != "👍"]):  # beyond the Basic Multilingual Plane, and not
+            fast, slow = grams.columns(words), grams._each(words)
+            assert fast[0].tolist() == slow[0].tolist() and fast[1].tolist() == slow[1].tolist()
 
 
 def test_feature_matrix_equals_the_reference_exactly(shipped_features):
@@ -408,3 +409,13 @@ def test_readme_model_table_is_the_cards():
              for t in ("sentiment", "pain_points", "effort")}
     assert readme_table(cards) in (root / "README.md").read_text(encoding="utf-8"), \
         "README's model table differs from the cards: paste feedback_mining.learning.cards.readme_table(cards)"
+
+
+def test_emoticons_counted_in_one_scan_as_text_by_text():
+    from feedback_mining.learning.valence import _FROWN, _SMILE, _count_matches
+
+    texts = [":D", "))", "ok :-) :) ((", "(:", "a)\n)b", ";-(((", "=)", "İİ :(", "", "x:d", "5))", "((", ":'("]
+    rng = np.random.default_rng(0)
+    texts += ["".join(rng.choice(list(":;=()-'dD5 a\n"), 12)) for _ in range(2000)]
+    for pattern in (_SMILE, _FROWN):
+        assert _count_matches(pattern, texts) == [len(pattern.findall(t.lower())) for t in texts]

@@ -275,33 +275,67 @@ class CharGrams:
     """The vocabulary columns of words' `char_wb` n-grams, found with NumPy rather than string by string.
 
     Each character of the vocabulary gets a digit 1..k (0: a character no n-gram has), an n-gram the number its
-    digits make in base k + 1, so a batch's words are cut into n-grams and looked up as integer arrays. The
-    columns come out in `char_wb_ngrams` order, which the sparse product of `TextFeatures._chars` keeps.
-    A vocabulary whose n-grams cannot be numbered in 63 bits is looked up string by string.
+    digits make in base k + 1, so a batch's words are cut into n-grams and looked up as integer arrays (in a
+    table for short n-grams, by binary search for the others). When every n-gram's two (n-1)-grams are in the
+    vocabulary too (they occur wherever it does, so `min_df` keeps them unless `max_features` cut), an n-gram is
+    looked up only where both are. The columns come out in `char_wb_ngrams` order, which the sparse product of
+    `TextFeatures._chars` keeps. A vocabulary whose n-grams cannot be numbered in 63 bits is looked up string by
+    string.
     """
+
+    TABLE = 1 << 16  # n-grams of fewer possible numbers than this are looked up in a table
 
     def __init__(self, vocabulary: dict[str, int], low: int, high: int):
         self.vocabulary, self.low, self.high = vocabulary, low, high
-        self.alphabet = np.unique(_code_points("".join(vocabulary)))
+        grams = list(vocabulary)
+        points = _code_points("".join(grams))
+        self.alphabet = np.unique(points)
         self.base = len(self.alphabet) + 1
+        self.digit_table = np.zeros(1 << 16, dtype=np.int32)  # characters of the Basic Multilingual Plane
+        bmp = self.alphabet[self.alphabet < 1 << 16]
+        self.digit_table[bmp] = np.arange(1, len(bmp) + 1)
         self.usable = low <= 3 and (self.base ** high).bit_length() < 63  # " a " (3 characters) has one n-gram
-        if self.usable:
-            grams = list(vocabulary)
-            keys = np.concatenate([self._keys(_code_points("".join(g for g in grams if len(g) == n)).reshape(-1, n))
-                                   for n in range(1, high + 1)])
-            columns = np.concatenate([[vocabulary[g] for g in grams if len(g) == n] for n in range(1, high + 1)])
-            order = np.argsort(keys)
-            self.gram_keys, self.gram_columns = keys[order], columns.astype(np.int32)[order]
+        self.tables: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+        self.nested = False
+        if not self.usable:
+            return
+        lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        columns = np.fromiter(vocabulary.values(), dtype=np.int32, count=len(grams))
+        digits, starts = self._digits(points), np.cumsum(lengths) - lengths
+        keys = {n: self._keys(digits[starts[lengths == n][:, None] + np.arange(n)]) for n in range(low, high + 1)}
+        self.nested = all(np.isin(keys[n] // self.base, keys[n - 1]).all()
+                          and np.isin(keys[n] % self.base ** (n - 1), keys[n - 1]).all() for n in range(low + 1, high + 1))
+        for n, found in keys.items():
+            if self.base ** n <= self.TABLE:
+                table = np.full(self.base ** n, -1, dtype=np.int32)
+                table[found] = columns[lengths == n]
+                self.tables[n] = (table, None)
+            else:
+                order = np.argsort(found)
+                self.tables[n] = (found[order], columns[lengths == n][order])
 
     def _digits(self, points: np.ndarray) -> np.ndarray:
+        if not len(points) or points.max() < 1 << 16:
+            return self.digit_table[points].astype(np.int64)
         at = np.minimum(np.searchsorted(self.alphabet, points), len(self.alphabet) - 1)
         return np.where(self.alphabet[at] == points, at + 1, 0).astype(np.int64)
 
-    def _keys(self, grams: np.ndarray) -> np.ndarray:
-        digits, keys = self._digits(grams), np.zeros(len(grams), dtype=np.int64)
-        for k in range(grams.shape[1]):
+    def _keys(self, digits: np.ndarray) -> np.ndarray:
+        """The numbers of n-grams given as (n-grams, n) digits."""
+        keys = np.zeros(len(digits), dtype=np.int64)
+        for k in range(digits.shape[1]):
             keys = keys * self.base + digits[:, k]
         return keys
+
+    def _lookup(self, n: int, keys: np.ndarray) -> np.ndarray:
+        """The column of each n-gram number, -1 where the vocabulary lacks it."""
+        table, columns = self.tables[n]
+        if columns is None:
+            return table[keys]
+        if not len(table):
+            return np.full(len(keys), -1, dtype=np.int32)
+        at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+        return np.where(table[at] == keys, columns[at], -1)
 
     def columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(columns, count per word): see `TextFeatures.char_columns`."""
@@ -311,24 +345,28 @@ class CharGrams:
         digits = self._digits(_code_points(" " + "  ".join(words) + " "))
         starts = np.cumsum(sizes) - sizes
         word_of = np.repeat(np.arange(len(words)), sizes)
-        ends = (starts + sizes)[word_of]
+        room = (starts + sizes)[word_of] - np.arange(len(digits))  # characters left in the word from here
         totals = sum(np.maximum(sizes - n + 1, 0) for n in range(self.low, self.high + 1))  # n-grams per word
         out = np.full(int(totals.sum()), -1, dtype=np.int32)
         offsets = np.cumsum(totals) - totals
-        keys, known = digits.copy(), digits != 0
+        keys, known, found = digits.copy(), digits != 0, None
         for n in range(1, self.high + 1):
             if n > 1:
                 keys = keys[:-1] * self.base + digits[n - 1:]
                 known = known[:-1] & (digits[n - 1:] != 0)
             if n < self.low:
                 continue
-            at = np.flatnonzero(np.arange(len(keys)) + n <= ends[:len(keys)])  # n-grams within one padded word
-            key = keys[at]
-            found = np.minimum(np.searchsorted(self.gram_keys, key), len(self.gram_keys) - 1)
-            hit = known[at] & (self.gram_keys[found] == key)
-            w = word_of[at[hit]]
+            maybe = known & (room[:len(keys)] >= n)  # n-grams within one padded word, of known characters
+            if self.nested and found is not None:
+                maybe &= found[:-1] & found[1:]  # its two (n - 1)-grams are in the vocabulary
+            at = np.flatnonzero(maybe)
+            columns = self._lookup(n, keys[at])
+            at, columns = at[columns >= 0], columns[columns >= 0]
+            found = np.zeros(len(keys), dtype=bool)
+            found[at] = True
+            w = word_of[at]
             before = (n - self.low) * (sizes[w] + 1) - (n - 1 + self.low) * (n - self.low) // 2  # shorter n-grams
-            out[offsets[w] + before + at[hit] - starts[w]] = self.gram_columns[found[hit]]
+            out[offsets[w] + before + at - starts[w]] = columns
         kept = out >= 0
         return out[kept], np.add.reduceat(kept.astype(np.int64), offsets)
 
