@@ -299,8 +299,13 @@ def _apply(model, X: pd.DataFrame, cache: dict, method: str, **kwargs) -> np.nda
     if features is None or not hasattr(model, f"{method}_features"):
         return np.asarray(getattr(model, method)(X))
     key = getattr(features, "fingerprint_", id(features))
-    if key not in cache:
-        cache[key] = features.transform(X, tokens=cache.get("tokens"))
+    if key not in cache and hasattr(features, "transform_blocks"):
+        from feedback_mining.learning.models import stack_blocks
+
+        blocks = features.transform_blocks(X, tokens=cache.get("tokens"))
+        cache[key], cache[key, "words"] = stack_blocks(blocks), blocks[1]  # the words: for the model evidence
+    elif key not in cache:
+        cache[key] = features.transform(X)
     return np.asarray(getattr(model, f"{method}_features")(cache[key], X, tokens=cache.get("tokens"), **kwargs))
 
 
@@ -316,10 +321,11 @@ def _with_model_evidence(evidence, model, cache, rows, proba, classes) -> list[d
             todo.append((k, pain_point, detected))
     if not todo:
         return evidence
-    Xt = cache[getattr(features, "fingerprint_", id(features))]
+    key = getattr(features, "fingerprint_", id(features))
     offset, names = len(features.char_vocabulary_), _word_names(features)
     union = sorted({r for _, _, detected in todo for r in detected})
-    words, where = Xt[union][:, offset:offset + len(names)].tocsr(), {r: i for i, r in enumerate(union)}
+    words = cache[key, "words"][union] if (key, "words") in cache else cache[key][union][:, offset:offset + len(names)]
+    words, where = words.tocsr(), {r: i for i, r in enumerate(union)}
     for k, pain_point, detected in todo:
         contrib = words[[where[r] for r in detected]].multiply(model.coef_[k, offset:offset + len(names)]).tocsr()
         for local, row in enumerate(detected):

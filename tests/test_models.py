@@ -419,3 +419,12 @@ def test_emoticons_counted_in_one_scan_as_text_by_text():
     texts += ["".join(rng.choice(list(":;=()-'dD5 a\n"), 12)) for _ in range(2000)]
     for pattern in (_SMILE, _FROWN):
         assert _count_matches(pattern, texts) == [len(pattern.findall(t.lower())) for t in texts]
+
+
+def test_words_normalised_in_one_pass_as_texts_are():
+    from feedback_mining.learning.models import _normalise, _normalise_words
+
+    words = WORDS + ["@Ivan_Petrov", "a@b@c", "٣٤", "x12y", "ΣΑΣ", "@", "@@x"]
+    column = pd.Series(words).astype(str)
+    assert _normalise_words(words, column.dtype) == _normalise(column).tolist()
+    assert _normalise_words([], column.dtype) == []
