@@ -291,15 +291,15 @@ class CharGrams:
     """The vocabulary columns of words' `char_wb` n-grams, found with NumPy rather than string by string.
 
     Each character of the vocabulary gets a digit 1..k (0: a character no n-gram has), an n-gram the number its
-    digits make in base k + 1, so a batch's words are cut into n-grams and looked up as integer arrays (in a
-    table for short n-grams, by binary search for the others). When every n-gram's two (n-1)-grams are in the
-    vocabulary too (they occur wherever it does, so `min_df` keeps them unless `max_features` cut), an n-gram is
-    looked up only where both are. The columns come out in `char_wb_ngrams` order, which the sparse product of
-    `TextFeatures._chars` keeps. A vocabulary whose n-grams cannot be numbered in 63 bits is looked up string by
-    string.
+    digits make in base k + 1, so a batch's words are cut into n-grams and looked up as integer arrays, by binary
+    search among the vocabulary's sorted numbers. When every n-gram's two (n-1)-grams are in the vocabulary too
+    (they occur wherever it does, so `min_df` keeps them unless `max_features` cut), an n-gram is looked up only
+    where both are, and in a table: from its (n-1)-gram's position and its last character (`chain_`). The
+    columns come out in `char_wb_ngrams` order, which the sparse product of `TextFeatures._chars` keeps. A
+    vocabulary whose n-grams cannot be numbered in 63 bits is looked up string by string.
     """
 
-    TABLE = 1 << 16  # n-grams of fewer possible numbers than this are looked up in a table
+    TABLE = 1 << 16  # the shortest n-grams are looked up in a table by number when there are fewer numbers
 
     def __init__(self, vocabulary: dict[str, int], low: int, high: int):
         self.vocabulary, self.low, self.high = vocabulary, low, high
@@ -321,20 +321,30 @@ class CharGrams:
         keys = {n: self._keys(digits[starts[lengths == n][:, None] + np.arange(n)]) for n in range(low, high + 1)}
         self.nested = all(np.isin(keys[n] // self.base, keys[n - 1]).all()
                           and np.isin(keys[n] % self.base ** (n - 1), keys[n - 1]).all() for n in range(low + 1, high + 1))
+        self.chained = self.nested and self.base ** low <= self.TABLE
         for n, found in keys.items():
-            if self.base ** n <= self.TABLE:
-                table = np.full(self.base ** n, -1, dtype=np.int32)
-                table[found] = columns[lengths == n]
-                self.tables[n] = (table, None)
-            else:
-                order = np.argsort(found)
-                self.tables[n] = (found[order], columns[lengths == n][order])
+            order = np.argsort(found)
+            self.tables[n] = (found[order], columns[lengths == n][order])  # numbers sorted, and their columns
+        if self.chained:  # n-gram i of length n: chain_[n][i] (its number among them) from its (n - 1)-gram's
+            self.chain_ = {low: self._chain(np.zeros(len(keys[low]), dtype=np.int64), self.tables[low][0], 0)}
+            for n in range(low + 1, high + 1):
+                prefix = np.searchsorted(self.tables[n - 1][0], self.tables[n][0] // self.base)
+                self.chain_[n] = self._chain(prefix, self.tables[n][0], len(self.tables[n - 1][0]))
+
+    def _chain(self, prefix: np.ndarray, keys: np.ndarray, prefixes: int) -> np.ndarray:
+        """A table from (prefix number * base + last digit), or from the whole number when `prefixes` is 0, to
+        an n-gram's position among the sorted ones (-1: not in the vocabulary)."""
+        table = np.full(max(prefixes, 1) * self.base ** (1 if prefixes else self.low), -1, dtype=np.int32)
+        table[prefix * self.base + keys % self.base if prefixes else keys] = np.arange(len(keys), dtype=np.int32)
+        return table
 
     def _digits(self, points: np.ndarray) -> np.ndarray:
-        if not len(points) or points.max() < 1 << 16:
-            return self.digit_table[points].astype(np.int64)
-        at = np.minimum(np.searchsorted(self.alphabet, points), len(self.alphabet) - 1)
-        return np.where(self.alphabet[at] == points, at + 1, 0).astype(np.int64)
+        digits = self.digit_table[np.minimum(points, (1 << 16) - 1)].astype(np.int64)
+        beyond = np.flatnonzero(points >= 1 << 16)  # emoji, say: looked up in the alphabet
+        if len(beyond):
+            at = np.minimum(np.searchsorted(self.alphabet, points[beyond]), len(self.alphabet) - 1)
+            digits[beyond] = np.where(self.alphabet[at] == points[beyond], at + 1, 0)
+        return digits
 
     def _keys(self, digits: np.ndarray) -> np.ndarray:
         """The numbers of n-grams given as (n-grams, n) digits."""
@@ -344,14 +354,12 @@ class CharGrams:
         return keys
 
     def _lookup(self, n: int, keys: np.ndarray) -> np.ndarray:
-        """The column of each n-gram number, -1 where the vocabulary lacks it."""
-        table, columns = self.tables[n]
-        if columns is None:
-            return table[keys]
+        """The position of each n-gram number among the vocabulary's sorted ones, -1 where it lacks it."""
+        table = self.tables[n][0]
         if not len(table):
-            return np.full(len(keys), -1, dtype=np.int32)
+            return np.full(len(keys), -1, dtype=np.int64)
         at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-        return np.where(table[at] == keys, columns[at], -1)
+        return np.where(table[at] == keys, at, -1)
 
     def columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(columns, count per word): see `TextFeatures.char_columns`."""
@@ -368,21 +376,25 @@ class CharGrams:
         keys, known, found = digits.copy(), digits != 0, None
         for n in range(1, self.high + 1):
             if n > 1:
-                keys = keys[:-1] * self.base + digits[n - 1:]
                 known = known[:-1] & (digits[n - 1:] != 0)
+                if not self.chained or n <= self.low:
+                    keys = keys[:-1] * self.base + digits[n - 1:]
             if n < self.low:
                 continue
-            maybe = known & (room[:len(keys)] >= n)  # n-grams within one padded word, of known characters
+            maybe = known & (room[:len(known)] >= n)  # n-grams within one padded word, of known characters
             if self.nested and found is not None:
-                maybe &= found[:-1] & found[1:]  # its two (n - 1)-grams are in the vocabulary
+                maybe &= (found[:-1] >= 0) & (found[1:] >= 0)  # its two (n - 1)-grams are in the vocabulary
             at = np.flatnonzero(maybe)
-            columns = self._lookup(n, keys[at])
-            at, columns = at[columns >= 0], columns[columns >= 0]
-            found = np.zeros(len(keys), dtype=bool)
-            found[at] = True
+            if self.chained:  # the number of the (n - 1)-gram here, then the last character
+                where = self.chain_[n][keys[at] if n == self.low else found[at] * self.base + digits[at + n - 1]]
+            else:
+                where = self._lookup(n, keys[at])
+            at, where = at[where >= 0], where[where >= 0]
+            found = np.full(len(known), -1, dtype=np.int64)
+            found[at] = where
             w = word_of[at]
             before = (n - self.low) * (sizes[w] + 1) - (n - 1 + self.low) * (n - self.low) // 2  # shorter n-grams
-            out[offsets[w] + before + at - starts[w]] = columns
+            out[offsets[w] + before + at - starts[w]] = self.tables[n][1][where]
         kept = out >= 0
         return out[kept], np.add.reduceat(kept.astype(np.int64), offsets)
 
