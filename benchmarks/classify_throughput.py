@@ -45,7 +45,8 @@ PARTS = [
     ("lexicon frame (rest)", classify_module, "lexicon_frame"),
     ("char n-grams", models.TextFeatures, "_chars"),
     ("word n-grams", models.TextFeatures, "_words"),
-    ("feature matrix (rest)", models.TextFeatures, "transform"),
+    ("feature blocks (rest)", models.TextFeatures, "transform_blocks"),
+    ("blocks side by side", models, "stack_blocks"),
     ("sentiment model", models.SentimentModel, "predict_proba_features"),
     ("pain-point model", models.PainPointModel, "predict_proba_features"),
     ("effort model", models.EffortModel, "predict_features"),
@@ -53,9 +54,10 @@ PARTS = [
     ("predict (rest)", classify_module.ModelClassifier, "predict"),
     ("output columns (rest)", classify_module, "classify"),
 ]
-INSIDE = {"lexicon frame (rest)": ["term matching"], "feature matrix (rest)": ["char n-grams", "word n-grams"],
-          "predict (rest)": ["lexicon frame (rest)", "feature matrix (rest)", "sentiment model", "pain-point model",
-                             "effort model", "model evidence"], "output columns (rest)": ["predict (rest)"]}
+INSIDE = {"lexicon frame (rest)": ["term matching"], "feature blocks (rest)": ["char n-grams", "word n-grams"],
+          "predict (rest)": ["lexicon frame (rest)", "feature blocks (rest)", "blocks side by side", "sentiment model",
+                             "pain-point model", "effort model", "model evidence"],
+          "output columns (rest)": ["predict (rest)"]}
 
 
 def example_texts(repeat: int) -> pd.DataFrame:
