@@ -104,13 +104,10 @@ def evidence(frame: pd.DataFrame, tokens: Tokens | None = None) -> np.ndarray:
     for lang in set(language) & set(SUPPORTED):
         rows = np.flatnonzero(language == lang)
         out[rows, :6] = valence_stats(features[rows].tolist() if tokens is None else tokens.take(rows), lang)
-    texts = frame["clean_text"].fillna("").astype(str)
-    parens = (texts.str.contains("(", regex=False) | texts.str.contains(")", regex=False)).to_numpy(dtype=bool)
-    rows = np.flatnonzero(parens)  # most texts have no emoticon
-    for j, pattern in ((6, _SMILE), (7, _FROWN)):
-        for row, n in zip(rows.tolist(), _count_matches(pattern, texts[parens].tolist())):
-            if n:
-                out[row, j] = np.log1p(n)
+    smiles, frowns = emoticon_counts(frame["clean_text"].fillna("").astype(str).tolist())
+    for j, counts in ((6, smiles), (7, frowns)):
+        for row in np.flatnonzero(counts).tolist():
+            out[row, j] = np.log1p(int(counts[row]))
     for j, column in ((8, "hits_positive"), (9, "hits_negative")):
         if column in frame:
             out[:, j] = np.log1p(_count(frame[column]))
@@ -119,20 +116,30 @@ def evidence(frame: pd.DataFrame, tokens: Tokens | None = None) -> np.ndarray:
     return out
 
 
-def _count_matches(pattern: re.Pattern, texts: list[str]) -> list[int]:
-    """How often `pattern` (`_SMILE`, `_FROWN`) matches each lower-cased text, as `findall` counts, in one pass
-    over the batch: the texts joined by line breaks (which no emoticon holds or looks behind for), and a match
-    tried only where one of `_EMOTICON_STARTS` is."""
+def emoticon_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """How many `_SMILE` and `_FROWN` matches (`findall` on the lower-cased text) each text with a parenthesis
+    has (others: none), in one pass over the batch: the texts joined by line breaks, which no emoticon holds or
+    looks behind for, and a match tried only where one of `_EMOTICON_STARTS` is."""
     lowered = [text.lower() for text in texts]
     joined = "\n".join(lowered)
     ends = np.cumsum(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)) + 1)
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    parens = np.zeros(len(texts), dtype=bool)
+    parens[np.searchsorted(ends, np.flatnonzero((points == ord("(")) | (points == ord(")"))), side="right")] = True
+    tried = np.flatnonzero(np.isin(points, _EMOTICON_STARTS))
+    tried = tried[parens[np.searchsorted(ends, tried, side="right")]].tolist()
+    return tuple(np.bincount(np.searchsorted(ends, _match_starts(pattern, joined, tried), side="right").astype(np.int64),
+                             minlength=len(texts)) for pattern in (_SMILE, _FROWN))
+
+
+def _match_starts(pattern: re.Pattern, text: str, tried: list[int]) -> list[int]:
+    """Where `pattern.finditer(text)` matches start, given every position where one may (in order)."""
     found, end, match = [], 0, pattern.match
-    for at in np.flatnonzero(np.isin(points, _EMOTICON_STARTS)).tolist():
-        if at >= end and (m := match(joined, at)):  # findall's matches do not overlap
+    for at in tried:
+        if at >= end and (m := match(text, at)):  # findall's matches do not overlap
             found.append(at)
             end = m.end()
-    return np.bincount(np.searchsorted(ends, found, side="right"), minlength=len(texts)).tolist()
+    return found
 
 
 def _count(column: pd.Series) -> np.ndarray:
