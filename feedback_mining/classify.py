@@ -263,7 +263,7 @@ class ModelClassifier:
         n, ids = len(X), self.ids
         sentiment, confidence = np.full(n, "", dtype=object), np.full(n, np.nan)
         scores, effort = np.zeros((n, len(ids))), np.full(n, np.nan)
-        rows = np.flatnonzero(X["clean_text"].to_numpy() != "")
+        rows = np.flatnonzero(X["clean_text"].str.len().to_numpy() > 0)
         evidence = found.evidence
         if len(rows):
             X = X.iloc[rows].reset_index(drop=True) if len(rows) < n else X

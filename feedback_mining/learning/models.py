@@ -186,7 +186,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def _chars(self, texts: pd.Series) -> sparse.csr_matrix:
         """Character n-gram tf-idf rows: each distinct word of the batch normalised (`_normalise`) and cut into
         n-grams once, and the texts' counts as one sparse product (texts x words) @ (words x n-grams)."""
-        split = Tokens(texts.tolist())
+        split = Tokens(texts)
         words = _normalise_words(split.forms, texts.dtype)  # a word as in its normalised text
         columns, counts = self.char_columns(words)
         by_word = sparse.csr_matrix((np.ones(len(columns), np.float32), columns, np.r_[0, np.cumsum(counts)]),
