@@ -186,6 +186,12 @@ def test_a_vocabulary_cut_by_max_features_is_read_pair_by_pair():
     features = TextFeatures(char_min_df=1, word_min_df=1, word_max_features=4).fit(X)
     words = features._words(X["features"])
     assert np.array_equal(words.toarray(), features._words_each(X["features"]).toarray())
+    again = TextFeatures(char_min_df=1, word_min_df=1).fit(X)
+    again._words(X["features"])  # its look-up tables built
+    other = X.assign(features=["y x", "x y z", "z a"])
+    again.fit(other)  # ... and dropped with the vocabulary they were built from
+    assert np.array_equal(again._words(other["features"]).toarray(), again._words_each(other["features"]).toarray())
+    assert again._chars(other["clean_text"]).nnz == reference_chars(again, other).nnz
 
 
 # ---------------------------------------------------------------- training and evaluation

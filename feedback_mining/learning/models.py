@@ -101,7 +101,7 @@ def unpack_set(terms) -> frozenset:
 
 
 _VOCABULARIES = ("char_vocabulary_", "word_vocabulary_")
-_CACHES = ("char_grams_", "bigrams_", "word_names_")  # look-up tables built on first use; `classify` adds the word names
+_CACHES = ("char_grams_", "bigrams_", "word_names_")  # tables built on first use; `classify` adds the word names
 _WORD_SETS = ("vocabulary_", "stop_words_")
 
 
@@ -138,6 +138,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.lexicon_weight = lexicon_weight
 
     def fit(self, X: pd.DataFrame, y=None):
+        for table in _CACHES:  # built from the vocabularies fitted before
+            self.__dict__.pop(table, None)
         low, high = self.char_ngram_range
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(low, high), min_df=self.char_min_df,
                                 max_features=self.char_max_features, sublinear_tf=True, dtype=np.float32)
@@ -219,9 +221,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         _, keys, columns = bigrams
         at = np.minimum(np.searchsorted(keys, pair), max(len(keys) - 1, 0))
         found = keys[at] == pair if len(keys) else np.zeros(len(pair), dtype=bool)
-        counts = sparse.csr_matrix((np.ones(int(known.sum()) + int(found.sum()), np.float32),
-                                    (np.r_[rows[known], rows[first[found]]], np.r_[unigram[known], columns[at[found]]])),
-                                   shape=(n, size))
+        entries = (np.r_[rows[known], rows[first[found]]], np.r_[unigram[known], columns[at[found]]])  # (row, column)
+        counts = sparse.csr_matrix((np.ones(len(entries[0]), np.float32), entries), shape=(n, size))
         counts.sum_duplicates()
         return _weigh(counts, self.word_idf_)
 
@@ -319,8 +320,9 @@ class CharGrams:
         columns = np.fromiter(vocabulary.values(), dtype=np.int32, count=len(grams))
         digits, starts = self._digits(points), np.cumsum(lengths) - lengths
         keys = {n: self._keys(digits[starts[lengths == n][:, None] + np.arange(n)]) for n in range(low, high + 1)}
-        self.nested = all(np.isin(keys[n] // self.base, keys[n - 1]).all()
-                          and np.isin(keys[n] % self.base ** (n - 1), keys[n - 1]).all() for n in range(low + 1, high + 1))
+        self.nested = all(np.isin(keys[n] // self.base, keys[n - 1]).all()  # its first n - 1 characters, its last
+                          and np.isin(keys[n] % self.base ** (n - 1), keys[n - 1]).all()
+                          for n in range(low + 1, high + 1))
         self.chained = self.nested and self.base ** low <= self.TABLE
         for n, found in keys.items():
             order = np.argsort(found)

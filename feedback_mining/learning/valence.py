@@ -128,8 +128,8 @@ def emoticon_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     parens[np.searchsorted(ends, np.flatnonzero((points == ord("(")) | (points == ord(")"))), side="right")] = True
     tried = np.flatnonzero(np.isin(points, _EMOTICON_STARTS))
     tried = tried[parens[np.searchsorted(ends, tried, side="right")]].tolist()
-    return tuple(np.bincount(np.searchsorted(ends, _match_starts(pattern, joined, tried), side="right").astype(np.int64),
-                             minlength=len(texts)) for pattern in (_SMILE, _FROWN))
+    texts_of = (np.searchsorted(ends, _match_starts(pattern, joined, tried), side="right") for pattern in (_SMILE, _FROWN))
+    return tuple(np.bincount(found.astype(np.int64), minlength=len(texts)) for found in texts_of)
 
 
 def _match_starts(pattern: re.Pattern, text: str, tried: list[int]) -> list[int]:
