@@ -71,11 +71,21 @@ def _tfidf(rows: list[list[int]], indptr: list[int], n_columns: int, idf: np.nda
 
 def _weigh(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     """Counts to sublinear tf * idf, rows l2-normalised (scikit-learn's `TfidfVectorizer(sublinear_tf=True)`)."""
-    data = counts.data  # in place: a batch's character block is large
-    np.log(data, out=data)
-    data += 1.0
-    data *= idf[counts.indices]
+    data, indices = counts.data, counts.indices  # in place, a piece at a time: a batch's character block is large
+    for start in range(0, len(data), _PIECE):
+        piece = data[start:start + _PIECE]
+        np.log(piece, out=piece)
+        piece += 1.0
+        piece *= idf[indices[start:start + _PIECE]]
     return normalize(counts, copy=False)
+
+
+_PIECE = 1 << 18
+
+
+def _scaled(block: sparse.csr_matrix, weight: float) -> sparse.csr_matrix:
+    """`block * weight`, without a copy of a large block when the weight is 1."""
+    return block if weight == 1 else block * weight
 
 
 def pack_terms(terms):
@@ -173,8 +183,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         """The three weighted blocks of `transform` (characters, words, lexicon), before `stack_blocks` joins them."""
         check_is_fitted(self, "char_vocabulary_")
         features = X["features"].fillna("").astype(str)
-        return [self._chars(X["clean_text"].fillna("").astype(str)) * self.char_weight,
-                self._words(features, tokens) * self.word_weight,
+        return [_scaled(self._chars(X["clean_text"].fillna("").astype(str)), self.char_weight),
+                _scaled(self._words(features, tokens), self.word_weight),
                 sparse.csr_matrix(self.lexicon(X) * self.lexicon_weight)]
 
     def lexicon(self, X: pd.DataFrame) -> np.ndarray:
