@@ -12,6 +12,7 @@ that fired plus, for a detected one, the lemmas that pushed the learned model mo
 
 from __future__ import annotations
 
+import itertools
 import json
 import tomllib
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import pandas as pd
 
 from feedback_mining.errors import UsageError
 from feedback_mining.terms import LANGUAGE_KEYS, TermMatcher
+from feedback_mining.tokens import Tokens
 
 
 def _read_toml(path: Path | None, default: str) -> dict:
@@ -91,6 +93,7 @@ class TermHits:
     evidence: list[dict[str, list[str]]]
     positive: np.ndarray
     negative: np.ndarray
+    tokens: Tokens  # the texts' features split once, which the models read again
 
     def columns(self) -> dict[str, np.ndarray]:
         """The lexicon columns the models read: `hits_<id>`, `hits_positive`, `hits_negative`."""
@@ -104,16 +107,18 @@ def combined_matcher(taxonomy: Taxonomy, lexicon: SentimentLexicon) -> TermMatch
     return TermMatcher.union({"pp:": taxonomy.matcher, "": lexicon.matcher})
 
 
-def term_hits(features: list[str], texts: list[str], taxonomy: Taxonomy, lexicon: SentimentLexicon) -> TermHits:
-    """Match the taxonomy and sentiment terms against each text's negation-marked lemmas."""
+def term_hits(features: list[str], texts: list[str], taxonomy: Taxonomy, lexicon: SentimentLexicon,
+              tokens: Tokens | None = None) -> TermHits:
+    """Match the taxonomy and sentiment terms against each text's negation-marked lemmas (`tokens`: `features`
+    already split)."""
     index = {f"pp:{pp}": j for j, pp in enumerate(taxonomy.ids)}
     hits = np.zeros((len(texts), len(index)), dtype=np.int32)
     positive, negative = np.zeros(len(texts), np.int32), np.zeros(len(texts), np.int32)
-    matcher, evidence, emoji = combined_matcher(taxonomy, lexicon), [], lexicon.emoji
-    for i, (feats, text) in enumerate(zip(features, texts)):
-        found: dict[str, list[str]] = {}
-        at: set[tuple[str, int]] = set()
-        for label, term, position in matcher.matches(feats.split()):
+    evidence: list[dict[str, list[str]]] = [{} for _ in texts]
+    tokens = Tokens(features) if tokens is None else tokens
+    for i, matches in combined_matcher(taxonomy, lexicon).batch_matches(features, tokens):
+        found, at = evidence[i], set()
+        for label, term, position in matches:
             if label == "positive":
                 positive[i] += 1
             elif label == "negative":
@@ -122,20 +127,31 @@ def term_hits(features: list[str], texts: list[str], taxonomy: Taxonomy, lexicon
                 at.add((label, position))
                 found.setdefault(label[3:], []).append(term)
                 hits[i, index[label]] += 1
-        evidence.append(found)
-        if not text.isascii():  # emoji are not ASCII
-            chars = set(text)
-            positive[i] += len(chars & emoji["positive"])
-            negative[i] += len(chars & emoji["negative"])
-    return TermHits(taxonomy.ids, hits, evidence, positive, negative)
+    _count_emoji(texts, lexicon, positive, negative)
+    return TermHits(taxonomy.ids, hits, evidence, positive, negative, tokens)
+
+
+def _count_emoji(texts: list[str], lexicon: SentimentLexicon, positive: np.ndarray, negative: np.ndarray) -> None:
+    """Add each text's distinct positive and negative emoji to its sentiment term counts."""
+    emoji = lexicon.emoji
+    lowest = min((e for found in emoji.values() for e in found if len(e) == 1), default=None)
+    if lowest is None or not texts:
+        return
+    # a text's characters meet the single-character emoji only, and most texts have no character that high
+    chars = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+    for i in np.unique(np.searchsorted(ends, np.flatnonzero(chars >= ord(lowest)), side="right")).tolist():
+        found = set(texts[i])
+        positive[i] += len(found & emoji["positive"])
+        negative[i] += len(found & emoji["negative"])
 
 
 def lexicon_frame(frame: pd.DataFrame, taxonomy: Taxonomy, lexicon: SentimentLexicon,
                   text_col: str = "clean_text") -> tuple[pd.DataFrame, TermHits]:
     """The models' input from an analysed frame: `clean_text`, `features`, `language` and the lexicon columns."""
-    texts = frame[text_col].fillna("").astype(str).tolist()
-    features = frame["features"].fillna("").astype(str).tolist()
-    found = term_hits(features, texts, taxonomy, lexicon)
+    texts = frame[text_col].fillna("").astype(str).reset_index(drop=True)
+    features = frame["features"].fillna("").astype(str).reset_index(drop=True)
+    found = term_hits(features.tolist(), texts.tolist(), taxonomy, lexicon, Tokens(features))
     language = frame["language"].to_numpy() if "language" in frame else np.full(len(frame), "other", dtype=object)
     return pd.DataFrame({"clean_text": texts, "features": features, "language": language, **found.columns()}), found
 
@@ -247,11 +263,11 @@ class ModelClassifier:
         n, ids = len(X), self.ids
         sentiment, confidence = np.full(n, "", dtype=object), np.full(n, np.nan)
         scores, effort = np.zeros((n, len(ids))), np.full(n, np.nan)
-        rows = np.flatnonzero(X["clean_text"].to_numpy() != "")
+        rows = np.flatnonzero(X["clean_text"].str.len().to_numpy() > 0)
         evidence = found.evidence
         if len(rows):
             X = X.iloc[rows].reset_index(drop=True) if len(rows) < n else X
-            cache: dict = {}
+            cache: dict = {"tokens": found.tokens.take(rows)}  # the features split once, for every model
             sentiment_proba = None
             if "sentiment" in self.models:
                 sentiment_proba = _apply(self.models["sentiment"], X, cache, "predict_proba")
@@ -277,14 +293,20 @@ class ModelClassifier:
 
 def _apply(model, X: pd.DataFrame, cache: dict, method: str, **kwargs) -> np.ndarray:
     """`model.<method>(X)`, through the batch's shared feature matrix when the model has a fitted featuriser;
-    `kwargs` (the effort model's `structure`) go to models of `feedback_mining.learning.models` only."""
+    `kwargs` (the effort model's `structure`) and the batch's split features (`cache["tokens"]`) go to models
+    of `feedback_mining.learning.models` only."""
     features = getattr(model, "features_", None)
     if features is None or not hasattr(model, f"{method}_features"):
         return np.asarray(getattr(model, method)(X))
     key = getattr(features, "fingerprint_", id(features))
-    if key not in cache:
+    if key not in cache and hasattr(features, "transform_blocks"):
+        from feedback_mining.learning.models import stack_blocks
+
+        blocks = features.transform_blocks(X, tokens=cache.get("tokens"))
+        cache[key], cache[key, "words"] = stack_blocks(blocks), blocks[1]  # the words: for the model evidence
+    elif key not in cache:
         cache[key] = features.transform(X)
-    return np.asarray(getattr(model, f"{method}_features")(cache[key], X, **kwargs))
+    return np.asarray(getattr(model, f"{method}_features")(cache[key], X, tokens=cache.get("tokens"), **kwargs))
 
 
 def _with_model_evidence(evidence, model, cache, rows, proba, classes) -> list[dict[str, list[str]]]:
@@ -292,15 +314,20 @@ def _with_model_evidence(evidence, model, cache, rows, proba, classes) -> list[d
     features = getattr(model, "features_", None)
     if not hasattr(model, "coef_") or features is None or not hasattr(features, "word_vocabulary_"):
         return evidence
-    Xt = cache[getattr(features, "fingerprint_", id(features))]
-    offset, names = len(features.char_vocabulary_), _word_names(features)
-    words = None
+    todo = []  # (class, pain point, the rows that detect it and where no term found it)
     for k, pain_point in enumerate(classes):
-        detected = [r for r in np.flatnonzero(proba[:, k] >= DETECTED) if pain_point not in evidence[rows[r]]]
-        if not detected:
-            continue
-        words = Xt[:, offset:offset + len(names)].tocsr() if words is None else words
-        contrib = words[detected].multiply(model.coef_[k, offset:offset + len(names)]).tocsr()
+        detected = [r for r in np.flatnonzero(proba[:, k] >= DETECTED).tolist() if pain_point not in evidence[rows[r]]]
+        if detected:
+            todo.append((k, pain_point, detected))
+    if not todo:
+        return evidence
+    key = getattr(features, "fingerprint_", id(features))
+    offset, names = len(features.char_vocabulary_), _word_names(features)
+    union = sorted({r for _, _, detected in todo for r in detected})
+    words = cache[key, "words"][union] if (key, "words") in cache else cache[key][union][:, offset:offset + len(names)]
+    words, where = words.tocsr(), {r: i for i, r in enumerate(union)}
+    for k, pain_point, detected in todo:
+        contrib = words[[where[r] for r in detected]].multiply(model.coef_[k, offset:offset + len(names)]).tocsr()
         for local, row in enumerate(detected):
             start, end = contrib.indptr[local], contrib.indptr[local + 1]
             values = contrib.data[start:end]
@@ -325,11 +352,20 @@ def pain_point_columns(scores: np.ndarray, ids: list[str]) -> dict[str, list[str
     """`pain_points` (ids at p >= DETECTED, most probable first, `;`-joined) and `pain_point_scores` (JSON id ->
     probability, p >= SCORE_FLOOR) from a (rows, ids) probability matrix."""
     order = np.argsort(-scores, axis=1, kind="stable")
-    keys = [json.dumps(pp) for pp in ids]  # what json.dumps writes for each id, built once
-    rounded = scores.round(4).tolist()
-    return {"pain_points": [";".join(ids[j] for j in row if s[j] >= DETECTED) for row, s in zip(order, scores)],
-            "pain_point_scores": ["{" + ", ".join(f"{keys[j]}: {r[j]!r}" for j in row if s[j] >= SCORE_FLOOR) + "}"
-                                  for row, s, r in zip(order.tolist(), scores, rounded)]}
+    ranked = np.take_along_axis(scores, order, axis=1)
+    keys = np.asarray([json.dumps(pp) for pp in ids], dtype=object)  # what json.dumps writes for each id
+    listed = ranked >= SCORE_FLOOR
+    values = np.take_along_axis(scores.round(4), order, axis=1)[listed].tolist()
+    entries = [f"{key}: {value!r}" for key, value in zip(keys[order[listed]].tolist(), values)]
+    return {"pain_points": _join_rows(np.asarray(ids, dtype=object)[order], ranked >= DETECTED, ";"),
+            "pain_point_scores": ["{" + row + "}" for row in _join_rows(entries, listed, ", ")]}
+
+
+def _join_rows(values, mask: np.ndarray, sep: str) -> list[str]:
+    """Per row of `mask`, its selected `values` (a (rows, columns) array, or the selected ones as a list in row
+    order) joined by `sep`."""
+    chosen = iter(values[mask].tolist() if isinstance(values, np.ndarray) else values)
+    return [sep.join(itertools.islice(chosen, n)) if n else "" for n in mask.sum(axis=1).tolist()]
 
 
 def low_confidence(sentiment, confidence) -> np.ndarray:

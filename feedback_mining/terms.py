@@ -8,10 +8,14 @@ and `работать` does not. A match next to a negated "had to" ("ждать
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from feedback_mining.analyse import lemmatizer, mark_negation, tokenize
 from feedback_mining.lang import get_language
+from feedback_mining.tokens import Tokens
 
 LANGUAGE_KEYS = ("en", "ru", "uk", "fa")
 # "ждать не пришлось", "не пришлось ждать": a negated "had to" next to a match cancels it
@@ -63,8 +67,9 @@ class TermMatcher:
                 if tokens and label in self.negated_labels and "_" not in tokens[0]:
                     for negator in get_language(lang).negators:
                         self._add((f"{negator}_{tokens[0]}", *tokens[1:]), self.negated_labels[label], f"{negator} {term}")
-        self.prefix_lengths_ = sorted({len(p) for p in self.prefix_})
+        self._index_prefixes()
         self.candidates_: dict[str, list] = {}  # token -> terms that may start there (only tokens that have some)
+        self.followers_: dict[str, set[str]] = {}  # token -> the next words its terms need, if all need one
         self.seen_: set[str] = set()
 
     @classmethod
@@ -79,9 +84,14 @@ class TermMatcher:
                 union.exact_.setdefault(token, []).extend((p, prefix + label, t) for p, label, t in entries)
             for token, entries in matcher.prefix_.items():
                 union.prefix_.setdefault(token, []).extend((prefix + label, t) for label, t in entries)
-        union.prefix_lengths_ = sorted({len(p) for p in union.prefix_})
-        union.candidates_, union.seen_ = {}, set()
+        union._index_prefixes()
+        union.candidates_, union.followers_, union.seen_ = {}, {}, set()
         return union
+
+    def _index_prefixes(self) -> None:
+        self.prefix_lengths_ = sorted({len(p) for p in self.prefix_})
+        self.shortest_prefix_ = self.prefix_lengths_[0] if self.prefix_lengths_ else 0
+        self.prefix_starts_ = {p[:self.shortest_prefix_] for p in self.prefix_}  # what a matching token starts with
 
     def _add(self, tokens: tuple[str, ...], label: str, term: str) -> None:
         if len(tokens) == 1 and tokens[0].endswith("*"):
@@ -93,10 +103,14 @@ class TermMatcher:
         """Work out and cache the candidate terms of tokens not seen before."""
         for token in tokens:
             found = list(self.exact_.get(token, ()))
-            found += [((token,), label, term) for cut in self.prefix_lengths_ if cut <= len(token)
-                      for label, term in self.prefix_.get(token[:cut], ())]
+            if token[:self.shortest_prefix_] in self.prefix_starts_:  # else no prefix term can match
+                found += [((token,), label, term) for cut in self.prefix_lengths_ if cut <= len(token)
+                          for label, term in self.prefix_.get(token[:cut], ())]
             if found:
                 self.candidates_[token] = found
+                second = {p[1] for p, _, _ in found if len(p) > 1}
+                if all(len(p) > 1 for p, _, _ in found) and not any(w.endswith("*") for w in second):
+                    self.followers_[token] = second  # it starts terms of several words only
         self.seen_ |= tokens
 
     def matches(self, tokens: list[str]) -> list[tuple[str, str, int]]:
@@ -107,9 +121,14 @@ class TermMatcher:
             self._learn(new)
         if self.candidates_.keys().isdisjoint(distinct):
             return []
+        return self.matches_at(tokens, range(len(tokens)))
+
+    def matches_at(self, tokens: list[str], positions) -> list[tuple[str, str, int]]:
+        """`matches` at the given positions only (the tokens some term starts with, in order): the rest of
+        the text is context."""
         found, get, n = [], self.candidates_.get, len(tokens)
-        for i, token in enumerate(tokens):
-            candidates = get(token)
+        for i in positions:
+            candidates = get(tokens[i])
             if candidates is None:
                 continue
             following = tokens[i + 1] if i + 1 < n else ""
@@ -124,6 +143,48 @@ class TermMatcher:
                 if not NEGATED_NEED.intersection(beside):
                     found.append((label, term, i))
         return found
+
+    def batch_matches(self, texts: list[str], tokens: Tokens) -> Iterator[tuple[int, list[tuple[str, str, int]]]]:
+        """(text index, `matches(text.split())`) for each text of a batch with a match; `tokens` is the batch
+        split once (`Tokens(texts)`). Only texts holding a token that some term starts with are looked at,
+        and only there: the candidates of each distinct token are worked out once."""
+        new = set(tokens.forms) - self.seen_
+        if new:
+            self._learn(new)
+        at = self._screen(tokens)
+        if not len(at):
+            return
+        text_of = np.searchsorted(tokens.starts, at, side="right") - 1
+        local = (at - tokens.starts[text_of]).tolist()
+        edges = [0, *(np.flatnonzero(np.diff(text_of)) + 1).tolist(), len(at)]
+        for i, first, last in zip(text_of[edges[:-1]].tolist(), edges, edges[1:]):
+            found = self.matches_at(texts[i].split(), local[first:last])
+            if found:
+                yield i, found
+
+
+    def _screen(self, tokens: Tokens) -> np.ndarray:
+        """The positions where a term may start: a token that starts a term of one word (or of a `*` second
+        word), or one whose next token in the same text is the second word of one of its terms."""
+        forms, index = tokens.forms, tokens.index
+        starts_term = np.fromiter(map(self.candidates_.__contains__, forms), dtype=bool, count=len(forms))
+        at = np.flatnonzero(starts_term[tokens.codes])
+        needs_next = np.zeros(len(forms), dtype=bool)
+        pairs = []
+        for code in np.flatnonzero(starts_term).tolist():
+            second = self.followers_.get(forms[code])
+            if second is not None:
+                needs_next[code] = True
+                pairs += [code * len(forms) + index[w] for w in second if w in index]
+        check = needs_next[tokens.codes[at]]
+        if check.any():
+            first = at[check]
+            ends = tokens.starts[np.searchsorted(tokens.starts, first, side="right")]
+            following = np.minimum(first + 1, len(tokens.codes) - 1)
+            ok = (first + 1 < ends) & np.isin(tokens.codes[first] * len(forms) + tokens.codes[following], pairs)
+            check[np.flatnonzero(check)] = ~ok
+            at = at[~check]
+        return at
 
 
 def _matches_at(tokens, i, pattern) -> bool:

@@ -85,3 +85,50 @@ def test_shipped_term_files_load_and_cover_every_pain_point():
         for lang in ("en", "ru", "uk", "fa"):
             assert taxonomy.pain_points[pp].get(lang), f"{pp} has no {lang} terms"
     SentimentLexicon()
+
+
+BATCH = [
+    "в обработка уже неделя", "ждать в", "обработка", "", "так и не_решить вопрос", "в лс написать",  # a pair
+    "по круг по круг", "ждать не_прийтись", "один и то же один и то же", "не_удобно не_работать",  # across texts
+    "хороший", "wait waited waiting", "в", "в в в обработка",
+]
+
+
+def test_batch_matching_equals_matching_each_text():
+    """The batch pass (screened positions, one split) finds what `matches` finds text by text."""
+    from feedback_mining.tokens import Tokens
+
+    def matcher():
+        return TermMatcher.union({"pp:": Taxonomy().matcher, "": SentimentLexicon().matcher})
+
+    texts = BATCH + [features(t, lang) and " ".join(features(t, lang)) for t, lang in [
+        ("Ждали в очереди два часа, перевели в другой отдел", "ru"), ("Так и не решили мою проблему", "ru"),
+        ("I had to call again and again, nobody helped", "en"), ("Не довелося чекати", "uk")]]
+    one = matcher()
+    expected = {i: found for i, text in enumerate(texts) if (found := one.matches(text.split()))}
+    assert dict(matcher().batch_matches(texts, Tokens(texts))) == expected
+    assert len(expected) >= 10
+
+
+def test_tokens_split_once_and_take_rows():
+    from feedback_mining.tokens import Tokens
+
+    tokens = Tokens(["a b", "", "b  c b", "d"])
+    assert tokens.forms == ["a", "b", "c", "d"] and tokens.starts.tolist() == [0, 2, 2, 5, 6]
+    assert tokens.lookup({"b": 1.0}, 0.0).tolist() == [0, 1, 1, 0, 1, 0]
+    part = tokens.take([3, 0, 1])
+    assert [[part.forms[c] for c in part.codes[s:e]] for s, e in zip(part.starts, part.starts[1:])] == \
+        [["d"], ["a", "b"], []]
+
+
+def test_tokens_split_in_arrow_as_python_splits():
+    """Arrow's whitespace is Python's for every code point; lone surrogates (no UTF-8) are split in Python."""
+    from feedback_mining.tokens import Tokens
+
+    points = [c for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    texts = ["".join(f"a{chr(c)}b" for c in points[i:i + 5000]) for i in range(0, len(points), 5000)]
+    texts += ["  a b  ", " ", "", "x\u3000y", "\ud800 x"]
+    for part in (texts[:-1], texts[-3:]):
+        tokens = Tokens(part)
+        assert [[tokens.forms[c] for c in tokens.codes[s:e]] for s, e in zip(tokens.starts, tokens.starts[1:])] == \
+            [t.split() for t in part]

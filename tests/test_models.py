@@ -121,6 +121,79 @@ def test_cached_transform_equals_scikit_learn():
     assert char_wb_ngrams("ok", 2, 4) == [" o", "ok", "k ", " ok", "ok ", " ok "]
 
 
+WORDS = ["ждал", "ждал", "a", "ok", "App", "crashed!!", "خیلی", "می\u200cخواهم", "0000", "@user", "👍", "ё",
+         "очень-очень-длинное-слово", "x\u0301y", "ΟΔΟΣ", "İstanbul", "日本", "#"]
+
+
+def reference_chars(features, X):
+    """The character block as `TextFeatures` built it before (texts normalised whole, each word's n-grams as
+    strings): the fast path must give the same matrix, entry order included (the models sum in that order)."""
+    from scipy import sparse
+
+    from feedback_mining.learning.models import _texts, _weigh
+
+    texts = _texts(X).tolist()
+    words = list(dict.fromkeys(" ".join(texts).split()))
+    position = {w: i for i, w in enumerate(words)}
+    grams = [[c for c in map(features.char_vocabulary_.get, char_wb_ngrams(w, *features.char_ngram_range))
+              if c is not None] for w in words]
+    by_word = sparse.csr_matrix((np.ones(sum(map(len, grams)), np.float32), [c for g in grams for c in g],
+                                 np.r_[0, np.cumsum([len(g) for g in grams])]),
+                                shape=(len(words), len(features.char_vocabulary_)))
+    codes = [position[w] for text in texts for w in text.split()]
+    by_text = sparse.csr_matrix((np.ones(len(codes), np.float32), codes,
+                                 np.r_[0, np.cumsum([len(t.split()) for t in texts])]), shape=(len(texts), len(words)))
+    return _weigh((by_text @ by_word).tocsr(), features.char_idf_)
+
+
+@pytest.fixture(scope="module")
+def shipped_features():
+    return load_classifier().models["sentiment"].features_
+
+
+def test_char_grams_in_numpy_equal_string_by_string(shipped_features):
+    from feedback_mining.learning.models import CharGrams
+
+    for vocabulary in (shipped_features.char_vocabulary_, {" a": 0, "a ": 1, " ab": 2, "ab ": 3, "b": 4, " ": 5}):
+        grams = CharGrams(vocabulary, 2, 5)
+        assert grams.usable
+        for words in (WORDS, [w for w in WORDS if w != "👍"]):  # beyond the Basic Multilingual Plane, and not
+            fast, slow = grams.columns(words), grams._each(words)
+            assert fast[0].tolist() == slow[0].tolist() and fast[1].tolist() == slow[1].tolist()
+
+
+def test_feature_matrix_equals_the_reference_exactly(shipped_features):
+    texts = ["Ждал  ждал ДОЛГО, @FlyNorthAir 52 мин", "", "  ", "App crashed again!! 👍", "خیلی منتظر ماندم",
+             "ΟΔΟΣ İstanbul x\u0301y", "ok"] * 3
+    X = pd.DataFrame({"clean_text": texts, "features": ["ждать ждать долго", "", "", "app crash again", "منتظر",
+                                                       "οδος istanbul", "не_удобно ok"] * 3})
+    ours = shipped_features._chars(X["clean_text"].fillna("").astype(str))
+    reference = reference_chars(shipped_features, X)
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(ours, part), getattr(reference, part)), part
+    features = X["features"]
+    words, each = shipped_features._words(features), shipped_features._words_each(features)
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(words, part), getattr(each, part)), part
+
+
+def test_a_vocabulary_cut_by_max_features_is_read_pair_by_pair():
+    from feedback_mining.learning.models import _bigram_index
+
+    assert _bigram_index({"a": 0, "b": 1, "a b": 2})[0]
+    assert not _bigram_index({"a": 0, "a b": 1})[0]  # "b" was cut: "a b" must be looked up as a string
+    X = pd.DataFrame({"clean_text": ["a b c", "a b", "b c d"], "features": ["a b c", "a b", "b c d"]})
+    features = TextFeatures(char_min_df=1, word_min_df=1, word_max_features=4).fit(X)
+    words = features._words(X["features"])
+    assert np.array_equal(words.toarray(), features._words_each(X["features"]).toarray())
+    again = TextFeatures(char_min_df=1, word_min_df=1).fit(X)
+    again._words(X["features"])  # its look-up tables built
+    other = X.assign(features=["y x", "x y z", "z a"])
+    again.fit(other)  # ... and dropped with the vocabulary they were built from
+    assert np.array_equal(again._words(other["features"]).toarray(), again._words_each(other["features"]).toarray())
+    assert again._chars(other["clean_text"]).nnz == reference_chars(again, other).nnz
+
+
 # ---------------------------------------------------------------- training and evaluation
 
 
@@ -342,3 +415,23 @@ def test_readme_model_table_is_the_cards():
              for t in ("sentiment", "pain_points", "effort")}
     assert readme_table(cards) in (root / "README.md").read_text(encoding="utf-8"), \
         "README's model table differs from the cards: paste feedback_mining.learning.cards.readme_table(cards)"
+
+
+def test_emoticons_counted_in_one_scan_as_text_by_text():
+    from feedback_mining.learning.valence import _FROWN, _SMILE, emoticon_counts
+
+    texts = [":D", "))", "ok :-) :) ((", "(:", "a)\n)b", ";-(((", "=)", "İİ :(", "", "x:d", "5))", "((", ":'("]
+    rng = np.random.default_rng(0)
+    texts += ["".join(rng.choice(list(":;=()-'dD5 a\n"), 12)) for _ in range(2000)]
+    for pattern, counts in zip((_SMILE, _FROWN), emoticon_counts(texts)):
+        assert counts.tolist() == [len(pattern.findall(t.lower())) if "(" in t or ")" in t else 0 for t in texts]
+    assert [c.tolist() for c in emoticon_counts([])] == [[], []]
+
+
+def test_words_normalised_in_one_pass_as_texts_are():
+    from feedback_mining.learning.models import _normalise, _normalise_words
+
+    words = WORDS + ["@Ivan_Petrov", "a@b@c", "٣٤", "x12y", "ΣΑΣ", "@", "@@x"]
+    column = pd.Series(words).astype(str)
+    assert _normalise_words(words, column.dtype) == _normalise(column).tolist()
+    assert _normalise_words([], column.dtype) == []

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from collections import Counter
 
 import numpy as np
@@ -35,13 +36,13 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from feedback_mining.learning.valence import batch_lookup, evidence
+from feedback_mining.tokens import Tokens
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 PAIN_POINT_IDS = ("waiting", "repeat_contact", "transfer", "channel_switch", "repeat_info", "process_complexity",
                   "information", "technical", "unresolved", "staff", "delivery", "billing")
 SENTIMENT_HITS = ("hits_positive", "hits_negative")
 LOW_CONFIDENCE = 0.5  # a sentiment below this confidence is flagged (`sentiment_low_confidence`)
-WORD_CACHE_LIMIT = 300_000  # word forms kept per vectoriser; cleared when full, so memory stays bounded
 
 
 def char_wb_ngrams(word: str, low: int, high: int) -> list[str]:
@@ -70,8 +71,21 @@ def _tfidf(rows: list[list[int]], indptr: list[int], n_columns: int, idf: np.nda
 
 def _weigh(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     """Counts to sublinear tf * idf, rows l2-normalised (scikit-learn's `TfidfVectorizer(sublinear_tf=True)`)."""
-    counts.data = (np.log(counts.data) + 1.0) * idf[counts.indices]
+    data, indices = counts.data, counts.indices  # in place, a piece at a time: a batch's character block is large
+    for start in range(0, len(data), _PIECE):
+        piece = data[start:start + _PIECE]
+        np.log(piece, out=piece)
+        piece += 1.0
+        piece *= idf[indices[start:start + _PIECE]]
     return normalize(counts, copy=False)
+
+
+_PIECE = 1 << 18
+
+
+def _scaled(block: sparse.csr_matrix, weight: float) -> sparse.csr_matrix:
+    """`block * weight`, without a copy of a large block when the weight is 1."""
+    return block if weight == 1 else block * weight
 
 
 def pack_terms(terms):
@@ -97,7 +111,7 @@ def unpack_set(terms) -> frozenset:
 
 
 _VOCABULARIES = ("char_vocabulary_", "word_vocabulary_")
-_CACHES = ("cache_", "word_names_")  # word n-gram columns; `classify` adds the word names for its evidence
+_CACHES = ("char_grams_", "bigrams_", "word_names_")  # tables built on first use; `classify` adds the word names
 _WORD_SETS = ("vocabulary_", "stop_words_")
 
 
@@ -134,6 +148,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.lexicon_weight = lexicon_weight
 
     def fit(self, X: pd.DataFrame, y=None):
+        for table in _CACHES:  # built from the vocabularies fitted before
+            self.__dict__.pop(table, None)
         low, high = self.char_ngram_range
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(low, high), min_df=self.char_min_df,
                                 max_features=self.char_max_features, sublinear_tf=True, dtype=np.float32)
@@ -159,11 +175,17 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def __setstate__(self, state):
         super().__setstate__({**state, **{k: unpack_vocabulary(state[k]) for k in _VOCABULARIES if k in state}})
 
-    def transform(self, X: pd.DataFrame) -> sparse.csr_matrix:
+    def transform(self, X: pd.DataFrame, tokens: Tokens | None = None) -> sparse.csr_matrix:
+        """The feature matrix of `X`; `tokens` is `X["features"]` already split (`Tokens`), if the caller has it."""
+        return stack_blocks(self.transform_blocks(X, tokens))
+
+    def transform_blocks(self, X: pd.DataFrame, tokens: Tokens | None = None) -> list[sparse.csr_matrix]:
+        """The three weighted blocks of `transform` (characters, words, lexicon), before `stack_blocks` joins them."""
         check_is_fitted(self, "char_vocabulary_")
-        blocks = [self._chars(_texts(X)) * self.char_weight, self._words(X["features"].fillna("").astype(str))
-                  * self.word_weight, sparse.csr_matrix(self.lexicon(X) * self.lexicon_weight)]
-        return sparse.hstack(blocks, format="csr", dtype=np.float32)
+        features = X["features"].fillna("").astype(str)
+        return [_scaled(self._chars(X["clean_text"].fillna("").astype(str)), self.char_weight),
+                _scaled(self._words(features, tokens), self.word_weight),
+                sparse.csr_matrix(self.lexicon(X) * self.lexicon_weight)]
 
     def lexicon(self, X: pd.DataFrame) -> np.ndarray:
         """log(1 + hits) per lexicon column seen in fit (0 where the frame lacks it), shape (n, columns)."""
@@ -173,33 +195,50 @@ class TextFeatures(TransformerMixin, BaseEstimator):
                 out[:, j] = np.log1p(np.clip(pd.to_numeric(X[column], errors="coerce").fillna(0).to_numpy(), 0, None))
         return out
 
-    def _chars(self, texts) -> sparse.csr_matrix:
-        """Character n-gram tf-idf rows: each distinct word of the batch looked up once (its n-gram columns cached
-        across batches), and the texts' counts as one sparse product (texts x words) @ (words x n-grams)."""
-        cache = self.__dict__.setdefault("cache_", {})
-        if len(cache) > WORD_CACHE_LIMIT:
-            cache.clear()
-        texts = list(texts)
-        tokens = " ".join(texts).split()
-        words = list(dict.fromkeys(tokens))
-        get, (low, high) = self.char_vocabulary_.get, self.char_ngram_range
-        for word in words:
-            if word not in cache:
-                cache[word] = np.array([c for c in map(get, char_wb_ngrams(word, low, high)) if c is not None],
-                                       dtype=np.int32)
-        grams = [cache[word] for word in words]
-        sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-        columns = np.concatenate(grams) if grams else np.zeros(0, np.int32)
-        by_word = sparse.csr_matrix((np.ones(len(columns), np.float32), columns, np.r_[0, np.cumsum(sizes)]),
+    def _chars(self, texts: pd.Series) -> sparse.csr_matrix:
+        """Character n-gram tf-idf rows: each distinct word of the batch normalised (`_normalise`) and cut into
+        n-grams once, and the texts' counts as one sparse product (texts x words) @ (words x n-grams)."""
+        split = Tokens(texts)
+        words = _normalise_words(split.forms, texts.dtype)  # a word as in its normalised text
+        columns, counts = self.char_columns(words)
+        by_word = sparse.csr_matrix((np.ones(len(columns), np.float32), columns, np.r_[0, np.cumsum(counts)]),
                                     shape=(len(words), len(self.char_vocabulary_)))
-        position = {word: i for i, word in enumerate(words)}
-        lengths = np.fromiter(map(len, map(str.split, texts)), dtype=np.int64, count=len(texts))
-        by_text = sparse.csr_matrix((np.ones(len(tokens), np.float32),
-                                     np.fromiter(map(position.__getitem__, tokens), np.int64, count=len(tokens)),
-                                     np.r_[0, np.cumsum(lengths)]), shape=(len(texts), len(words)))
+        by_text = sparse.csr_matrix((np.ones(len(split.codes), np.float32), split.codes, split.starts),
+                                    shape=(len(texts), len(words)))
         return _weigh((by_text @ by_word).tocsr(), self.char_idf_)
 
-    def _words(self, features) -> sparse.csr_matrix:
+    def char_columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary columns of each word's `char_wb` n-grams, in `char_wb_ngrams` order (n-grams not in
+        the vocabulary left out), concatenated, and how many each word has."""
+        grams = self.__dict__.get("char_grams_")
+        if grams is None:
+            grams = self.__dict__["char_grams_"] = CharGrams(self.char_vocabulary_, *self.char_ngram_range)
+        return grams.columns(words)
+
+    def _words(self, features: pd.Series, tokens: Tokens | None = None) -> sparse.csr_matrix:
+        """Word unigram and bigram tf-idf rows, looked up once per distinct lemma and per known pair."""
+        bigrams = self.__dict__.get("bigrams_")
+        if bigrams is None:
+            bigrams = self.__dict__["bigrams_"] = _bigram_index(self.word_vocabulary_)
+        if not bigrams[0]:
+            return self._words_each(features)
+        tokens = Tokens(features.tolist()) if tokens is None else tokens
+        n, size = len(tokens), len(self.word_vocabulary_)
+        unigram, rows = tokens.lookup(self.word_vocabulary_, -1, np.int64), tokens.rows()
+        known = unigram >= 0
+        first = np.flatnonzero(known[:-1] & known[1:] & (rows[:-1] == rows[1:]))  # two known words of one text
+        pair = unigram[first] * size + unigram[first + 1]
+        _, keys, columns = bigrams
+        at = np.minimum(np.searchsorted(keys, pair), max(len(keys) - 1, 0))
+        found = keys[at] == pair if len(keys) else np.zeros(len(pair), dtype=bool)
+        entries = (np.r_[rows[known], rows[first[found]]], np.r_[unigram[known], columns[at[found]]])  # (row, column)
+        counts = sparse.csr_matrix((np.ones(len(entries[0]), np.float32), entries), shape=(n, size))
+        counts.sum_duplicates()
+        return _weigh(counts, self.word_idf_)
+
+    def _words_each(self, features) -> sparse.csr_matrix:
+        """`_words` text by text: the reference, and the way for a vocabulary that holds a bigram without both
+        its words (a `word_max_features` that cut)."""
         get, rows, indptr = self.word_vocabulary_.get, [], [0]
         for text in features:
             row = [c for c in map(get, word_ngrams(text)) if c is not None]
@@ -222,8 +261,165 @@ class TextFeatures(TransformerMixin, BaseEstimator):
 def _texts(X: pd.DataFrame):
     """Lower-cased clean text with @mentions as `@user` and digits as `0`: "@FlyNorthAir 52 min" -> "@user 00 min",
     so neither a brand handle nor a number becomes a feature."""
-    text = X["clean_text"].fillna("").astype(str).str.lower()
-    return text.str.replace(_MENTION, "@user", regex=True).str.replace(_DIGIT, "0", regex=True)
+    return _normalise(X["clean_text"].fillna("").astype(str))
+
+
+def _normalise(text: pd.Series) -> pd.Series:
+    """`_texts` of a string column. It changes no space and works within a word, so the words of a normalised
+    text are its words normalised one by one."""
+    return text.str.lower().str.replace(_MENTION, "@user", regex=True).str.replace(_DIGIT, "0", regex=True)
+
+
+def _normalise_words(words: list[str], dtype) -> list[str]:
+    """`_normalise` of words (no whitespace in them) of a column of `dtype`: lower-cased as pandas does for that
+    dtype, then the two substitutions in one pass over the words joined by line breaks (no match holds one)."""
+    joined = "\n".join(pd.Series(words, dtype=dtype).str.lower().tolist())
+    return re.sub(_DIGIT, "0", re.sub(_MENTION, "@user", joined)).split("\n") if words else []
+
+
+def stack_blocks(blocks: list[sparse.csr_matrix]) -> sparse.csr_matrix:
+    """`TextFeatures.transform_blocks` side by side: the feature matrix."""
+    return sparse.hstack(blocks, format="csr", dtype=np.float32)
+
+
+def _bigram_index(vocabulary: dict[str, int]) -> tuple[bool, np.ndarray, np.ndarray]:
+    """(usable, sorted keys, columns): each bigram `a b` of a word vocabulary keyed by its words' columns,
+    `column(a) * size + column(b)`. Not usable when a bigram has a word the vocabulary lacks (then a pair of
+    words must be looked up as a string)."""
+    size, keys, columns = len(vocabulary), [], []
+    for gram, column in vocabulary.items():
+        if " " in gram:
+            a, _, b = gram.partition(" ")
+            if a not in vocabulary or b not in vocabulary:
+                return False, np.zeros(0, np.int64), np.zeros(0, np.int64)
+            keys.append(vocabulary[a] * size + vocabulary[b])
+            columns.append(column)
+    order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+    return True, np.asarray(keys, dtype=np.int64)[order], np.asarray(columns, dtype=np.int64)[order]
+
+
+class CharGrams:
+    """The vocabulary columns of words' `char_wb` n-grams, found with NumPy rather than string by string.
+
+    Each character of the vocabulary gets a digit 1..k (0: a character no n-gram has), an n-gram the number its
+    digits make in base k + 1, so a batch's words are cut into n-grams and looked up as integer arrays, by binary
+    search among the vocabulary's sorted numbers. When every n-gram's two (n-1)-grams are in the vocabulary too
+    (they occur wherever it does, so `min_df` keeps them unless `max_features` cut), an n-gram is looked up only
+    where both are, and in a table: from its (n-1)-gram's position and its last character (`chain_`). The
+    columns come out in `char_wb_ngrams` order, which the sparse product of `TextFeatures._chars` keeps. A
+    vocabulary whose n-grams cannot be numbered in 63 bits is looked up string by string.
+    """
+
+    TABLE = 1 << 16  # the shortest n-grams are looked up in a table by number when there are fewer numbers
+
+    def __init__(self, vocabulary: dict[str, int], low: int, high: int):
+        self.vocabulary, self.low, self.high = vocabulary, low, high
+        grams = list(vocabulary)
+        points = _code_points("".join(grams))
+        self.alphabet = np.unique(points)
+        self.base = len(self.alphabet) + 1
+        self.digit_table = np.zeros(1 << 16, dtype=np.int32)  # characters of the Basic Multilingual Plane
+        bmp = self.alphabet[self.alphabet < 1 << 16]
+        self.digit_table[bmp] = np.arange(1, len(bmp) + 1)
+        self.usable = low <= 3 and (self.base ** high).bit_length() < 63  # " a " (3 characters) has one n-gram
+        self.tables: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+        self.nested = False
+        if not self.usable:
+            return
+        lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        columns = np.fromiter(vocabulary.values(), dtype=np.int32, count=len(grams))
+        digits, starts = self._digits(points), np.cumsum(lengths) - lengths
+        keys = {n: self._keys(digits[starts[lengths == n][:, None] + np.arange(n)]) for n in range(low, high + 1)}
+        self.nested = all(np.isin(keys[n] // self.base, keys[n - 1]).all()  # its first n - 1 characters, its last
+                          and np.isin(keys[n] % self.base ** (n - 1), keys[n - 1]).all()
+                          for n in range(low + 1, high + 1))
+        self.chained = self.nested and self.base ** low <= self.TABLE
+        for n, found in keys.items():
+            order = np.argsort(found)
+            self.tables[n] = (found[order], columns[lengths == n][order])  # numbers sorted, and their columns
+        if self.chained:  # n-gram i of length n: chain_[n][i] (its number among them) from its (n - 1)-gram's
+            self.chain_ = {low: self._chain(np.zeros(len(keys[low]), dtype=np.int64), self.tables[low][0], 0)}
+            for n in range(low + 1, high + 1):
+                prefix = np.searchsorted(self.tables[n - 1][0], self.tables[n][0] // self.base)
+                self.chain_[n] = self._chain(prefix, self.tables[n][0], len(self.tables[n - 1][0]))
+
+    def _chain(self, prefix: np.ndarray, keys: np.ndarray, prefixes: int) -> np.ndarray:
+        """A table from (prefix number * base + last digit), or from the whole number when `prefixes` is 0, to
+        an n-gram's position among the sorted ones (-1: not in the vocabulary)."""
+        table = np.full(max(prefixes, 1) * self.base ** (1 if prefixes else self.low), -1, dtype=np.int32)
+        table[prefix * self.base + keys % self.base if prefixes else keys] = np.arange(len(keys), dtype=np.int32)
+        return table
+
+    def _digits(self, points: np.ndarray) -> np.ndarray:
+        digits = self.digit_table[np.minimum(points, (1 << 16) - 1)].astype(np.int64)
+        beyond = np.flatnonzero(points >= 1 << 16)  # emoji, say: looked up in the alphabet
+        if len(beyond):
+            at = np.minimum(np.searchsorted(self.alphabet, points[beyond]), len(self.alphabet) - 1)
+            digits[beyond] = np.where(self.alphabet[at] == points[beyond], at + 1, 0)
+        return digits
+
+    def _keys(self, digits: np.ndarray) -> np.ndarray:
+        """The numbers of n-grams given as (n-grams, n) digits."""
+        keys = np.zeros(len(digits), dtype=np.int64)
+        for k in range(digits.shape[1]):
+            keys = keys * self.base + digits[:, k]
+        return keys
+
+    def _lookup(self, n: int, keys: np.ndarray) -> np.ndarray:
+        """The position of each n-gram number among the vocabulary's sorted ones, -1 where it lacks it."""
+        table = self.tables[n][0]
+        if not len(table):
+            return np.full(len(keys), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+        return np.where(table[at] == keys, at, -1)
+
+    def columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, count per word): see `TextFeatures.char_columns`."""
+        if not self.usable or not words or not len(self.alphabet):
+            return self._each(words)
+        sizes = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2  # padded: " word "
+        digits = self._digits(_code_points(" " + "  ".join(words) + " "))
+        starts = np.cumsum(sizes) - sizes
+        word_of = np.repeat(np.arange(len(words)), sizes)
+        room = (starts + sizes)[word_of] - np.arange(len(digits))  # characters left in the word from here
+        totals = sum(np.maximum(sizes - n + 1, 0) for n in range(self.low, self.high + 1))  # n-grams per word
+        out = np.full(int(totals.sum()), -1, dtype=np.int32)
+        offsets = np.cumsum(totals) - totals
+        keys, known, found = digits.copy(), digits != 0, None
+        for n in range(1, self.high + 1):
+            if n > 1:
+                known = known[:-1] & (digits[n - 1:] != 0)
+                if not self.chained or n <= self.low:
+                    keys = keys[:-1] * self.base + digits[n - 1:]
+            if n < self.low:
+                continue
+            maybe = known & (room[:len(known)] >= n)  # n-grams within one padded word, of known characters
+            if self.nested and found is not None:
+                maybe &= (found[:-1] >= 0) & (found[1:] >= 0)  # its two (n - 1)-grams are in the vocabulary
+            at = np.flatnonzero(maybe)
+            if self.chained:  # the number of the (n - 1)-gram here, then the last character
+                where = self.chain_[n][keys[at] if n == self.low else found[at] * self.base + digits[at + n - 1]]
+            else:
+                where = self._lookup(n, keys[at])
+            at, where = at[where >= 0], where[where >= 0]
+            found = np.full(len(known), -1, dtype=np.int64)
+            found[at] = where
+            w = word_of[at]
+            before = (n - self.low) * (sizes[w] + 1) - (n - 1 + self.low) * (n - self.low) // 2  # shorter n-grams
+            out[offsets[w] + before + at - starts[w]] = self.tables[n][1][where]
+        kept = out >= 0
+        return out[kept], np.add.reduceat(kept.astype(np.int64), offsets)
+
+    def _each(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        get, grams = self.vocabulary.get, []
+        for word in words:
+            grams.append([c for c in map(get, char_wb_ngrams(word, self.low, self.high)) if c is not None])
+        counts = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        return np.fromiter(itertools.chain.from_iterable(grams), dtype=np.int32, count=int(counts.sum())), counts
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 _MENTION, _DIGIT = r"@\w+", r"\d"
@@ -324,10 +520,13 @@ class _TextModel(BaseEstimator):
             proba[unseen] = w * proba[unseen] + (1 - w) * self.prior_
         return proba
 
-    def familiarity(self, X: pd.DataFrame) -> np.ndarray:
-        """The domain gate of each row: 1 where the word-based part decides, 0 where the evidence does."""
+    def familiarity(self, X: pd.DataFrame, tokens: Tokens | None = None) -> np.ndarray:
+        """The domain gate of each row: 1 where the word-based part decides, 0 where the evidence does (`tokens`:
+        `X["features"]` already split, if the caller has it)."""
         gate = getattr(self, "gate_", None)
-        return np.ones(len(X)) if gate is None else gate.transform(X["features"].fillna("").astype(str).tolist())
+        if gate is None:
+            return np.ones(len(X))
+        return gate.transform(X["features"].fillna("").astype(str).tolist() if tokens is None else tokens)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.predict_proba_features(self.features_.transform(X), X)
@@ -414,15 +613,16 @@ class SentimentModel(ClassifierMixin, _TextModel):
 
         return float(np.exp(minimize_scalar(loss, bounds=(-2.0, 2.0), method="bounded").x))
 
-    def _blend(self, p_words, p_evidence, X) -> np.ndarray:
-        g = self.familiarity(X)[:, None]
+    def _blend(self, p_words, p_evidence, X, tokens=None) -> np.ndarray:
+        g = self.familiarity(X, tokens)[:, None]
         return g * np.log(np.clip(p_words, 1e-9, 1)) + (1 - g) * np.log(np.clip(p_evidence, 1e-9, 1))
 
-    def predict_proba_features(self, Xt, X) -> np.ndarray:
+    def predict_proba_features(self, Xt, X, tokens: Tokens | None = None) -> np.ndarray:
+        """Probabilities from `Xt` (`features_.transform(X)`); `tokens`: `X["features"]` already split, if known."""
         words = self.estimator_.predict_proba(Xt)
         if self.evidence_ is None:
             return self._shrink(words, X)
-        logits = self._blend(words, self.evidence_.predict_proba(evidence(X)), X)
+        logits = self._blend(words, self.evidence_.predict_proba(evidence(X, tokens)), X, tokens)
         return self._shrink(softmax(logits / self.temperature_, axis=1), X)
 
     def predict(self, X):
@@ -457,7 +657,7 @@ class PainPointModel(ClassifierMixin, _TextModel):
     def decision_function_features(self, Xt) -> np.ndarray:
         return np.asarray(Xt @ self.coef_.T) + self.intercept_
 
-    def predict_proba_features(self, Xt, X) -> np.ndarray:
+    def predict_proba_features(self, Xt, X, tokens: Tokens | None = None) -> np.ndarray:
         return self._shrink(expit(self.decision_function_features(Xt)), X)
 
     def predict(self, X):
@@ -499,12 +699,12 @@ class EffortModel(RegressorMixin, _TextModel):
                 X["features"].fillna("").astype(str).to_numpy())
         return self
 
-    def predict_features(self, Xt, X, structure=None) -> np.ndarray:
+    def predict_features(self, Xt, X, structure=None, tokens: Tokens | None = None) -> np.ndarray:
         words = self.estimator_.predict(Xt)
         if self.structure_ is not None and structure is not None:
             implied = self.structure_.predict(pd.DataFrame(structure).reindex(
                 columns=self.structure_columns_, fill_value=0.0).to_numpy(float))
-            g = self.familiarity(X)
+            g = self.familiarity(X, tokens)
             words = g * words + (1 - g) * implied
         return np.clip(words, 0.0, 1.0)
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_mining.lang import SUPPORTED, get_language
+from feedback_mining.tokens import Tokens
 
 EVIDENCE_COLUMNS = ("valence_positive", "valence_negative", "strong_positive", "strong_negative", "valence_mixed",
                     "valence_compound", "emoticon_positive", "emoticon_negative", "terms_positive", "terms_negative",
@@ -31,6 +32,7 @@ STRONG = 0.8  # a strong word: "ужасный", "terrible" (VADER 2.4 of 4 and 
 # ":)", ":-)", ";)", ":D", "))" (Russian chat smiles), "=)" ; ":(", ":'(", "((" ; the sentiment file has emoji
 _SMILE = re.compile(r"[:;=]-?\)+|:-?d\b|(?<![:;=(\d])\){2,}")
 _FROWN = re.compile(r"[:;=]'?-?\(+|(?<![:;=)\d])\({2,}")
+_EMOTICON_STARTS = np.array([ord(c) for c in ":;=()"], dtype=np.uint32)  # the first characters of their matches
 
 
 LEXICON_LANGUAGES = ("ru", "en")  # the languages with a valence lexicon (resources/valence_<lang>.tsv)
@@ -77,7 +79,10 @@ def valence_stats(features: list[str], lang: str) -> np.ndarray:
 def batch_lookup(texts, table: dict, default, pad) -> tuple[np.ndarray, np.ndarray]:
     """`table.get(token, default)` for every token of every space-joined text, in one C-level pass over the
     batch, then `pad` (a value that adds nothing); and where each text's tokens start, for `np.add.reduceat` (an
-    empty text's segment is the next text's first value or the pad: callers mask empty texts)."""
+    empty text's segment is the next text's first value or the pad: callers mask empty texts). `texts` may be
+    a `tokens.Tokens` (the batch already split): then each distinct token is looked up once."""
+    if isinstance(texts, Tokens):
+        return np.append(texts.lookup(table, default, float), pad), texts.starts[:-1]
     texts = [t if isinstance(t, str) else str(t) for t in texts]
     lengths = np.fromiter(map(len, map(str.split, texts)), dtype=np.int64, count=len(texts))
     tokens = " ".join(texts).split()
@@ -86,28 +91,55 @@ def batch_lookup(texts, table: dict, default, pad) -> tuple[np.ndarray, np.ndarr
         np.zeros(0, np.int64)
 
 
-def evidence(frame: pd.DataFrame) -> np.ndarray:
+def evidence(frame: pd.DataFrame, tokens: Tokens | None = None) -> np.ndarray:
     """The evidence features (`EVIDENCE_COLUMNS`) of a text frame with `features`, `clean_text`, `language` and
     the term counts `hits_positive`, `hits_negative` and `hits_<pain point>` (absent: 0). A described pain point
-    ("waited 40 minutes") is a complaint in any domain, which is why its count is evidence too."""
-    features = frame["features"].fillna("").astype(str).to_numpy(dtype=object)
+    ("waited 40 minutes") is a complaint in any domain, which is why its count is evidence too. `tokens`: the
+    `features` already split (`tokens.Tokens`), if the caller has them."""
     language = frame["language"].fillna("other").astype(str).to_numpy() if "language" in frame \
         else np.full(len(frame), "other", dtype=object)
     out = np.zeros((len(frame), len(EVIDENCE_COLUMNS)), dtype=np.float32)
+    if tokens is None:
+        features = frame["features"].fillna("").astype(str).to_numpy(dtype=object)
     for lang in set(language) & set(SUPPORTED):
         rows = np.flatnonzero(language == lang)
-        out[rows, :6] = valence_stats(features[rows].tolist(), lang)
-    texts = frame["clean_text"].fillna("").astype(str).tolist()
-    for i, text in enumerate(texts):
-        if "(" in text or ")" in text:  # most texts have no emoticon: skip the two searches
-            lower = text.lower()
-            out[i, 6], out[i, 7] = np.log1p(len(_SMILE.findall(lower))), np.log1p(len(_FROWN.findall(lower)))
+        out[rows, :6] = valence_stats(features[rows].tolist() if tokens is None else tokens.take(rows), lang)
+    smiles, frowns = emoticon_counts(frame["clean_text"].fillna("").astype(str).tolist())
+    for j, counts in ((6, smiles), (7, frowns)):
+        for row in np.flatnonzero(counts).tolist():
+            out[row, j] = np.log1p(int(counts[row]))
     for j, column in ((8, "hits_positive"), (9, "hits_negative")):
         if column in frame:
             out[:, j] = np.log1p(_count(frame[column]))
     pains = [c for c in frame.columns if c.startswith("hits_") and c not in ("hits_positive", "hits_negative")]
     out[:, 10] = np.log1p(sum((_count(frame[c]) for c in pains), np.zeros(len(frame))))
     return out
+
+
+def emoticon_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """How many `_SMILE` and `_FROWN` matches (`findall` on the lower-cased text) each text with a parenthesis
+    has (others: none), in one pass over the batch: the texts joined by line breaks, which no emoticon holds or
+    looks behind for, and a match tried only where one of `_EMOTICON_STARTS` is."""
+    lowered = [text.lower() for text in texts]
+    joined = "\n".join(lowered)
+    ends = np.cumsum(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)) + 1)
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    parens = np.zeros(len(texts), dtype=bool)
+    parens[np.searchsorted(ends, np.flatnonzero((points == ord("(")) | (points == ord(")"))), side="right")] = True
+    tried = np.flatnonzero(np.isin(points, _EMOTICON_STARTS))
+    tried = tried[parens[np.searchsorted(ends, tried, side="right")]].tolist()
+    texts_of = (np.searchsorted(ends, _match_starts(pattern, joined, tried), side="right") for pattern in (_SMILE, _FROWN))
+    return tuple(np.bincount(found.astype(np.int64), minlength=len(texts)) for found in texts_of)
+
+
+def _match_starts(pattern: re.Pattern, text: str, tried: list[int]) -> list[int]:
+    """Where `pattern.finditer(text)` matches start, given every position where one may (in order)."""
+    found, end, match = [], 0, pattern.match
+    for at in tried:
+        if at >= end and (m := match(text, at)):  # findall's matches do not overlap
+            found.append(at)
+            end = m.end()
+    return found
 
 
 def _count(column: pd.Series) -> np.ndarray:
