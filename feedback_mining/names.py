@@ -21,6 +21,8 @@ import tomllib
 from functools import lru_cache
 from importlib import resources
 
+from feedback_mining.ner import per_spans
+
 SURE, MAYBE, UNKNOWN, NONE = "sure", "maybe", "unknown", "none"
 _PERSON = {"Name", "Surn", "Patr"}
 _CASES = {"nomn", "gent", "datv", "accs", "ablt", "loct", "voct", "gen2", "acc2", "loc2"}
@@ -348,26 +350,6 @@ def _ner_windows(tokens: _Tokens) -> list[tuple[int, int]]:
             start = windows.pop()[0]
         windows.append((start, stop))
     return windows
-
-
-@lru_cache(maxsize=1)
-def ner_tagger():
-    """natasha's slovnet NER for Russian news (navec embeddings), from natasha's wheel; loaded once per process."""
-    from natasha import NewsEmbedding, NewsNERTagger
-
-    return NewsNERTagger(NewsEmbedding())
-
-
-def per_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
-    """natasha's PER spans (start, stop) for each text, in batches. One BLAS thread: the CNN's small matrix
-    products run six times faster without OpenBLAS's thread pool (measured on 2 busy cores)."""
-    if not texts:
-        return []
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        return [[(span.start, span.stop) for span in markup.spans if span.type == "PER"]
-                for markup in ner_tagger().map(texts)]
 
 
 def per_spans_in_windows(texts: list[str]) -> list[list[tuple[int, int]] | None]:
