@@ -65,12 +65,11 @@ class Lemmatizer:
         return lemma
 
     def lemmas(self, words: list[str]) -> list[str]:
-        out = list(map(self.cache_.get, words))  # the common case: every word seen before
-        if None in out:
+        new = set(words).difference(self.cache_)  # one pass in C, then one look-up a token
+        if new:
             lemma = self.language.lemma
-            self.cache_.update({word: lemma(word) for word in {w for w, found in zip(words, out) if found is None}})
-            out = list(map(self.cache_.get, words))
-        return out
+            self.cache_.update({word: lemma(word) for word in new})
+        return list(map(self.cache_.__getitem__, words))
 
 
 _LEMMATIZERS: dict[str, Lemmatizer] = {}

@@ -179,3 +179,18 @@ def test_the_fast_top_normal_form_is_pymorphy3s_top_parse(lang):
     morph = morph_analyzer(lang)
     words = TRICKY_WORDS + _week_words(lang)
     assert [top_normal_form(w, lang) for w in words] == [morph.parse(w)[0].normal_form for w in words]
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_dictionary_parses_are_pymorphy3s(lang):
+    from feedback_mining.lang.ru import dictionary_parses, morph_analyzer
+
+    morph = morph_analyzer(lang)
+    words = TRICKY_WORDS + _week_words(lang) + ["вера", "роман", "надія", "олені", "путин", "сергей", "москва"]
+    for word in words:
+        found = dictionary_parses(word, lang)
+        if found is not None:
+            known = morph.word_is_known(word)
+            assert found == ([(p.tag, p.score) for p in morph.parse(word)] if known else []), word
+            if len(word) > 1:  # what `names` asks: capitalised words of two letters or more parse alike
+                assert found == ([(p.tag, p.score) for p in morph.parse(word.capitalize())] if known else []), word

@@ -62,6 +62,24 @@ def top_normal_form(word: str, lang: str = "ru") -> str:
     return dictionary.build_normal_form(*best)
 
 
+def dictionary_parses(word: str, lang: str = "ru") -> list | None:
+    """(tag, score) of each of `morph_analyzer(lang).parse(word)`, in its order, for a lower-case Cyrillic word:
+    [] when the dictionary does not know it, None when pymorphy3's own path must answer (other words). Scores are
+    P(tag|word), or 1/n when none is known (uk has no probabilities: 1.0 each)."""
+    morph = morph_analyzer(lang)
+    if not (_CYRILLIC.fullmatch(word) and _dictionary_first(lang)):
+        return None
+    build_tag, estimator = morph.dictionary.build_tag_info, morph.prob_estimator
+    tags = [build_tag(para_id, idx) for _, parses in morph.dictionary.words.similar_items(word, morph.char_substitutes)
+            for para_id, idx in parses]
+    if estimator is None or not tags:
+        return [(tag, 1.0) for tag in tags]
+    probs = [estimator.p_t_given_w.prob(word, tag) for tag in tags]
+    if sum(probs) == 0:
+        return [(tag, 1.0 / len(tags)) for tag in tags]  # pymorphy3: 1.0 * (1 / the sum of the scores)
+    return sorted(zip(tags, probs), key=lambda parse: parse[1], reverse=True)
+
+
 def lemma(word: str) -> str:
     """`очереди` -> `очередь`, `ждали` -> `ждать`; numbers and Latin words pass through."""
     if not word.isalpha() or word.isascii():
