@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_mining.lang import Language, get_language
+from feedback_mining.gc_pause import without_gc
 
 _WORD = re.compile(r"\w+")
 _TOKEN_PATTERNS = {"uk": re.compile(r"\w+(?:'\w+)*"), "fa": re.compile(r"\w+(?:\u200c\w+)*")}
@@ -147,6 +148,7 @@ def analyse_batch(texts: list[str], lang: str) -> tuple[list[str], list[str]]:
     return lemma_list, features
 
 
+@without_gc
 def analyse(frame: pd.DataFrame, text_col: str = "clean_text") -> pd.DataFrame:
     """Add `lemmas` and `features` from `text_col` and `language`, one batch per language."""
     texts = frame[text_col].astype(object).to_numpy()

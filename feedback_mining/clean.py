@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from feedback_mining import names
+from feedback_mining.gc_pause import without_gc
 
 # ---------------------------------------------------------------- cleaning rules
 
@@ -439,6 +440,7 @@ def clean_texts(texts: list[str]) -> list[str]:
     return [text[:MAX_CHARS] for text in redact_names_in_lines(out.tolist())]
 
 
+@without_gc
 def clean(frame: pd.DataFrame, text_col: str = "text") -> pd.DataFrame:
     """Add `clean_text` (cleaned, redacted); `pipeline.enrich_texts` flags the duplicates among them."""
     return frame.assign(clean_text=pd.Series(clean_texts(frame[text_col].fillna("").astype(str).tolist()),
