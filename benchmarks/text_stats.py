@@ -17,7 +17,7 @@ import pandas as pd
 from feedback_mining import analyse as analyse_module
 from feedback_mining import clean as clean_module
 from feedback_mining import language as language_module
-from feedback_mining import names
+from feedback_mining import names, ner
 from feedback_mining.analyse import analyse
 from feedback_mining.clean import clean
 from feedback_mining.formats import load_table
@@ -28,8 +28,7 @@ DICT_CACHES = [("name screen (word may be a name)", names, "_SCREENED"),
                ("name kinds (pymorphy3, capitalised words)", names, "_KINDS"),
                ("name token shapes", names, "_SHAPES"),
                ("language dictionary votes", language_module, "_VOTES")]
-OPTIONAL_DICT_CACHES = [("NER word projections", names, "_NER_WORDS"),
-                        ("pymorphy3 parses (shared by names and lemmas)", None, "_PARSES")]
+OPTIONAL_DICT_CACHES: list = []  # (label, module, attribute) of caches some versions of the stages have
 
 
 def real_texts(paths, column: str, pairs: int = 0, seed: int = 1) -> pd.DataFrame:
@@ -56,11 +55,8 @@ def word_forms(texts: pd.Series) -> tuple[int, int]:
 
 
 def _dict_caches():
-    from feedback_mining.lang import ru
-
-    found = [(label, module, attr) for label, module, attr in DICT_CACHES + OPTIONAL_DICT_CACHES
-             if hasattr(module if module is not None else ru, attr)]
-    return [(label, module if module is not None else ru, attr) for label, module, attr in found]
+    return [(label, module, attr) for label, module, attr in DICT_CACHES + OPTIONAL_DICT_CACHES
+            if hasattr(module, attr)]
 
 
 def forget_caches() -> None:
@@ -68,7 +64,7 @@ def forget_caches() -> None:
     analyse_module._LEMMATIZERS.clear()
     for _, module, attr in _dict_caches():
         getattr(module, attr).clear()
-    for module in (names, clean_module, language_module):
+    for module in (names, clean_module, language_module, ner):
         for value in vars(module).values():
             if hasattr(value, "cache_clear") and getattr(value, "__name__", "").startswith("_"):
                 value.cache_clear()
@@ -133,6 +129,10 @@ def cache_rates(frame: pd.DataFrame) -> dict[str, tuple[int, float]]:
     for lang, lemmatizer in sorted(analyse_module._LEMMATIZERS.items()):
         tokens = int(out.loc[out["language"] == lang, "lemmas"].str.split().str.len().sum())
         rates[f"lemmas ({lang}): forms analysed / tokens"] = (tokens, 1 - len(lemmatizer.cache_) / max(1, tokens))
+    projections = ner._projections.cache_info().currsize and ner._projections()
+    if projections and projections.looked_up:
+        rates["NER token products (first layer): new / tokens"] = (
+            projections.looked_up, 1 - (len(projections.index) - 1) / projections.looked_up)
     for module in (names, clean_module):
         for name, value in vars(module).items():
             if hasattr(value, "cache_info") and name.startswith("_") and value.cache_info().maxsize != 1:

@@ -73,10 +73,12 @@ class _Projections:
         self.model, self.encoder = model, encoder
         self.rows = [np.zeros((1, self.filters), dtype=weight.dtype) for _ in range(self.kernel)]  # row 0: padding
         self.index: dict[str, int] = {"": 0}  # "": a zero position between two texts
+        self.looked_up = 0  # tokens asked about, for the benchmarks' hit rate (len(index) - 1 were new)
 
     def lookup(self, tokens: list[str]) -> np.ndarray:
         """Row numbers of the tokens, computing the rows of tokens not seen before."""
         index = self.index
+        self.looked_up += len(tokens)
         new = list(dict.fromkeys(t for t in tokens if t not in index))
         if new:
             from slovnet.shape import word_shape
