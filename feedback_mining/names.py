@@ -386,7 +386,12 @@ def _per_spans_in_windows(texts: list[str], tokens: list[_Tokens]) -> list[list[
 
 # one pass over the text for the four kinds of word `could_hold_names` looks at (an all-caps match only takes
 # what no other kind could: `ИВАНОВич` holds no capitalised `Вич` the screen needs, it holds caps)
-_SCREEN = re.compile("|".join(p.pattern for p in (_CYRILLIC_CAP, _CYRILLIC_UPPER, _LATIN_CAP, _ARABIC)))
+SCREEN_KINDS = (_CYRILLIC_CAP, _CYRILLIC_UPPER, _LATIN_CAP, _ARABIC)
+# the four alternatives behind one character set (a capital or an Arabic letter), each taken only after its own
+# first letter: the same matches, and the regex engine skips the other characters in C (three times faster)
+_SCREEN = re.compile("[A-ZА-ЯЁІЇЄҐ\u0600-\u06ff](?:(?<=[А-ЯЁІЇЄҐ])(?:[а-яёіїєґ'’-]+|[А-ЯЁІЇЄҐ]+)"
+                     "|(?<=[A-Z])(?:['’][A-Z])?[a-zà-öø-ÿ]+(?:[A-Z][a-zà-öø-ÿ]+)?"
+                     "|(?<=[\u0600-\u06ff])[\u0600-\u06ff\u200c]*)")
 _SCREENED: dict[str, bool] = {}  # word form -> whether it may be a name
 
 
