@@ -403,8 +403,12 @@ def _apply(rule, texts: np.ndarray, rows: np.ndarray) -> None:
 
 def plain_texts(texts: list[str]) -> np.ndarray:
     """Which texts the cleaning rules before `drop_quoted_reply` would leave unchanged (a conservative test)."""
-    return ~_matches(texts, _NOT_PLAIN)[_NOT_PLAIN] & np.fromiter(
-        (len(t) <= MAX_CHARS * 5 and _nfkc_stable(t) for t in texts), dtype=bool, count=len(texts))
+    return _plain(texts, _matches(texts, _NOT_PLAIN)[_NOT_PLAIN])
+
+
+def _plain(texts: list[str], not_plain: np.ndarray) -> np.ndarray:
+    return ~not_plain & np.fromiter((len(t) <= MAX_CHARS * 5 and _nfkc_stable(t) for t in texts), dtype=bool,
+                                    count=len(texts))
 
 
 def _nfkc_stable(text: str) -> bool:
@@ -427,16 +431,28 @@ def _first_rules(text: str) -> str:
     return text
 
 
+# what `collapse_whitespace` changes: a whitespace character other than one space between words (`str.split`'s
+# whitespace: the 29 characters for which `str.isspace` holds)
+_SPACE_SCREEN = (r"[\t-\r\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}"
+                 r"\x{3000}]|  |^ | $")
+
+
 def clean_texts(texts: list[str]) -> list[str]:
-    """`clean_text` on a batch of texts, with the same result, screening rule by rule (see above)."""
+    """`clean_text` on a batch of texts, with the same result, screening rule by rule (see above). Every screen
+    reads the raw texts in one conversion to Arrow; a text that an earlier rule changed skips no later rule."""
     out = np.empty(len(texts), dtype=object)
     out[:] = texts
-    _apply(_first_rules, out, ~plain_texts(texts))
-    _apply(drop_quoted_reply, out, _matches(out.tolist(), _QUOTE_SCREEN)[_QUOTE_SCREEN])
-    out[:] = texts = [collapse_whitespace(text) for text in out]
-    screens = _matches(texts, *set(_REDACT_SCREENS.values()))  # placeholders add no digit, @ or ://
+    redact_screens = set(_REDACT_SCREENS.values())  # placeholders add no digit, @ or ://
+    screens = _matches(texts, _NOT_PLAIN, _QUOTE_SCREEN, _SPACE_SCREEN, *redact_screens)
+    changed = ~_plain(texts, screens[_NOT_PLAIN])
+    _apply(_first_rules, out, changed)
+    changed |= screens[_QUOTE_SCREEN]
+    _apply(drop_quoted_reply, out, changed)
+    changed |= screens[_SPACE_SCREEN]
+    _apply(collapse_whitespace, out, changed)
     for rule in REDACT_RULES[:-1]:  # a rule without a screen runs on every text
-        _apply(rule, out, screens[_REDACT_SCREENS[rule]] if rule in _REDACT_SCREENS else np.ones(len(out), bool))
+        _apply(rule, out, screens[_REDACT_SCREENS[rule]] | changed if rule in _REDACT_SCREENS else
+               np.ones(len(out), bool))
     return [text[:MAX_CHARS] for text in redact_names_in_lines(out.tolist())]
 
 
