@@ -150,8 +150,8 @@ def per_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
         bounds.append((len(tokens), len(tokens) + len(words[row])))
         tokens += words[row]
     tokens.append("")
-    rows = _projections().lookup(tokens)
     with threadpool_limits(limits=1, user_api="blas"):
+        rows = _projections().lookup(tokens)
         tags = _decode(_emissions(rows, rows == 0), bounds)
     vocab = ner_tagger().infer.decoder.tags_vocab
     for row, found in zip(keep, tags):
