@@ -48,6 +48,23 @@ def real_texts(paths, column: str, pairs: int = 0, seed: int = 1) -> pd.DataFram
     return pd.DataFrame({"text": list(seen)})
 
 
+def cpu_seconds() -> float | None:
+    """CPU seconds used so far by this process and its children alive (the joblib workers), or None without
+    psutil: on a busy machine the CPU a run takes says more than its wall time."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.Error:  # ended meanwhile
+            continue
+    return total
+
+
 def word_forms(texts: pd.Series) -> tuple[int, int]:
     """(words, distinct lower-cased word forms) of the texts."""
     words = texts.str.lower().str.findall(r"\w+").explode().dropna()
