@@ -378,10 +378,12 @@ _NOT_PLAIN = (r"[<&\x00-\x08\x0b-\x1f\x7f-\x9f\x{200b}\x{200e}\x{200f}\x{202a}-\
 _QUOTE_SCREEN = (r"(?i)\n|>|--|original message|исходное сообщение|пересылаемое сообщение|forwarded message|wrote:"
                  r"|(?:от|from|від|از)[^\pL\pN]*:|писал|пише|отправлено с |sent from my |надіслано з |ارسال شده از"
                  r"|с уважением|з повагою|regards|cheers|sincerely|با احترام|با سپاس|ارادتمند")
-# redaction rule -> an RE2 pattern at least as wide as the rule's own pre-check
-_DIGIT_PAIR = r"\p{Nd}{2}"  # `\d` in Python is any decimal digit, so \p{Nd} in RE2
-_REDACT_SCREENS = {redact_emails: "@", redact_urls: r"www\.|://|WWW\.", redact_cards: _DIGIT_PAIR,
-                   redact_ibans: _DIGIT_PAIR, redact_accounts: _DIGIT_PAIR, redact_ids: "(?i)" + "|".join(_ID_WORDS),
+# redaction rule -> an RE2 pattern that every text the rule can change matches (its pre-check, or what every
+# match of its pattern holds); `\d` in Python is any decimal digit, so \p{Nd} in RE2
+_REDACT_SCREENS = {redact_emails: "@", redact_urls: r"www\.|://|WWW\.",
+                   redact_cards: r"\p{Nd}(?:[ -]?\p{Nd}){12}",  # 13 digits or more, as every `_CARD` match
+                   redact_ibans: r"[A-Z]{2}\p{Nd}{2}", redact_accounts: r"\p{Nd}(?: ?\p{Nd}){19}",  # `_IBAN`, `_ACCOUNT`
+                   redact_ids: "(?i)" + "|".join(_ID_WORDS),
                    redact_phones: r"(?:\p{Nd}\P{Nd}{0,3}){6}\p{Nd}",
                    redact_obfuscated_emails: r"(?i)at|собака|эт|@", redact_handles: r"(?i)@|\.me/|\.com/"}
 
