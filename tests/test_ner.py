@@ -27,3 +27,12 @@ def test_same_spans_whatever_the_batch():
     texts = TEXTS + EDGES
     alone = [ner.per_spans([text])[0] for text in texts]
     assert ner.per_spans(texts) == alone == natasha_spans(texts)
+
+
+def test_the_token_products_stay_bounded(monkeypatch):
+    monkeypatch.setattr(ner, "MAX_TOKENS", 5)
+    ner._projections.cache_clear()
+    texts = windows(TEXTS)
+    assert [ner.per_spans([text])[0] for text in texts] == natasha_spans(texts)
+    assert len(ner._projections().index) <= 5 + max(len(t.split()) * 3 for t in texts)
+    ner._projections.cache_clear()
