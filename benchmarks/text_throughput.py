@@ -260,7 +260,8 @@ def main(argv=None) -> None:
         rate, ru_base = len(frame) / sum(b_secs.values()), is_ru.sum() / b_secs["ru"]
         print(f"{name:42s} {b_start:8.2f}s {rate:9,.0f} "
               + " ".join(f"{len(frame) / runs[j][1] / rate:6.1f}x" for j in args.jobs)
-              + f"   {ru_base:10,.0f} " + " ".join(f"{len(russian) / ru_seconds[j] / ru_base:6.1f}x" for j in args.jobs))
+              + f"   {ru_base:10,.0f} "
+              + " ".join(f"{len(russian) / ru_seconds[j] / ru_base:6.1f}x" for j in args.jobs))
     print(f"CPU seconds (all processes; on a busy machine wall time says less): baseline (DAWG2) "
           f"{CPU['baseline']:.2f} s; " + ", ".join(f"ours jobs={j} {runs[j][2]:.2f} s "
                                                   f"({CPU['baseline'] / runs[j][2]:.1f}x less)" for j in args.jobs))

@@ -21,8 +21,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from feedback_mining.lang import Language, get_language
 from feedback_mining.gc_pause import without_gc
+from feedback_mining.lang import Language, get_language
 
 _WORD = re.compile(r"\w+")
 _TOKEN_PATTERNS = {"uk": re.compile(r"\w+(?:'\w+)*"), "fa": re.compile(r"\w+(?:\u200c\w+)*")}

@@ -382,7 +382,7 @@ _QUOTE_SCREEN = (r"(?i)\n|>|--|original message|исходное сообщен�
 # match of its pattern holds); `\d` in Python is any decimal digit, so \p{Nd} in RE2
 _REDACT_SCREENS = {redact_emails: "@", redact_urls: r"www\.|://|WWW\.",
                    redact_cards: r"\p{Nd}(?:[ -]?\p{Nd}){12}",  # 13 digits or more, as every `_CARD` match
-                   redact_ibans: r"[A-Z]{2}\p{Nd}{2}", redact_accounts: r"\p{Nd}(?: ?\p{Nd}){19}",  # `_IBAN`, `_ACCOUNT`
+                   redact_ibans: r"[A-Z]{2}\p{Nd}{2}", redact_accounts: r"\p{Nd}(?: ?\p{Nd}){19}",  # _IBAN, _ACCOUNT
                    redact_ids: "(?i)" + "|".join(_ID_WORDS),
                    redact_phones: r"(?:\p{Nd}\P{Nd}{0,3}){6}\p{Nd}",
                    redact_obfuscated_emails: r"(?i)at|собака|эт|@", redact_handles: r"(?i)@|\.me/|\.com/"}

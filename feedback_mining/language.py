@@ -16,11 +16,11 @@ from functools import lru_cache
 import pandas as pd
 
 from feedback_mining.clean import PLACEHOLDERS
+from feedback_mining.gc_pause import without_gc
 from feedback_mining.lang import IDENTITY, SUPPORTED, get_language
 from feedback_mining.lang.en import lemma_table
 from feedback_mining.lang.fa import normalise as fa_letters
 from feedback_mining.lang.ru import morph_analyzer
-from feedback_mining.gc_pause import without_gc
 
 _SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]+"),
             "cyrillic": re.compile(r"[\u0400-\u04ff]+"), "latin": re.compile(r"[a-zA-Z\u00c0-\u024f]+")}
