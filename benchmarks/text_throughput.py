@@ -1,11 +1,18 @@
 """Throughput of the text stages (clean -> redact -> detect -> lemmatise) against a straightforward spaCy pipeline.
 
-    python benchmarks/text_throughput.py [--texts 50000] [--typos 0.1] [--jobs -1] [--models lexicon|DIR]
+    python benchmarks/text_throughput.py [--texts 50000] [--typos 0.1] [--jobs -1 [1]] [--models lexicon|DIR]
                                          [--language ru|uk|fa|en]
+    python benchmarks/text_throughput.py --input ../shared/data/ru_cedr/data.csv \
+        ../shared/data/ru_opensentimentcorpus/data.csv --text-col text --pairs 40000 --jobs -1 1
 
-The corpus is a week of the built-in example data (comments and tickets in ru, uk, fa, en and others), optionally
-with random typos in a share of the words so the vocabulary, and so the lemma-cache misses, look more like real
-text. The baseline is what one would write first: per language, `spacy.blank(lang)` with spaCy's pymorphy3
+With `--input` the corpus is real text: the distinct texts of the files, or with `--pairs N` N distinct texts
+each made of two different sentences of the files joined by a space (index pairs drawn with
+`numpy.random.default_rng(1)`), so that speed is judged on real words and real names. Without it the corpus is a
+week of the built-in example data (comments and tickets in ru, uk, fa, en and others), optionally with random
+typos in a share of the words so the vocabulary, and so the lemma-cache misses, look a little more like real text
+(they still do not: the generator repeats its phrases). Besides throughput the benchmark prints the time of
+each stage and the hit rate of each per-word cache (one process, caches cold), and the corpus's distinct word
+forms. The baseline is what one would write first: per language, `spacy.blank(lang)` with spaCy's pymorphy3
 lemmatizer (ru, uk) or lookup lemmatizer (en) and `nlp.pipe`, given the language for free and doing nothing else
 (no cleaning, detection or classification), timed twice: as a default `pip install spacy pymorphy3` runs it
 (pymorphy3 reading its dictionaries with the pure-Python `dawg-python`) and in our environment (`pymorphy3[fast]`,
@@ -38,6 +45,7 @@ from feedback_mining.example import make_example  # noqa: E402
 from feedback_mining.lang.ru import morph_analyzer  # noqa: E402
 from feedback_mining.language import detect_languages  # noqa: E402
 from feedback_mining.pipeline import PARALLEL_MIN_TEXTS, enrich_in_chunks  # noqa: E402
+from text_stats import cache_rates, cpu_seconds, forget_caches, real_texts, stage_times, word_forms  # noqa: E402
 
 
 def week_of_texts(n: int, typo_rate: float, seed: int = 1) -> pd.DataFrame:
@@ -74,28 +82,32 @@ def cold_start() -> None:
     """Forget every cache and worker process, so a measurement starts as a fresh run would."""
     from joblib.externals.loky import get_reusable_executor
 
-    from feedback_mining import analyse
-
     get_reusable_executor().shutdown(wait=True)
-    analyse._LEMMATIZERS.clear()
+    forget_caches()
 
 
 def time_ours(frame: pd.DataFrame, jobs: int, models=None, classify: bool = True
               ) -> tuple[float, float, pd.DataFrame]:
-    """Start-up: dictionaries, lookups, lingua and the worker processes, warmed on a few words (the lemma
+    """Start-up: dictionaries, lookups, lingua, the NER and the worker processes, warmed on a few words (the lemma
     caches stay cold: the week's own words are all analysed inside the timed run). `classify=False` times
     the text stages alone (clean, redact, detect, lemmatise, negation features, duplicates)."""
     cold_start()
     start = time.perf_counter()
     classifier = load_classifier(models) if classify else None
-    warm = pd.DataFrame({"text": ["ok", "ок", "добре", "خوب", "gut"] * (PARALLEL_MIN_TEXTS // 5)})
+    warm = pd.DataFrame({"text": ["ok", "ок", "добре", "خوب", "gut",  # and a maybe-name, so the NER is loaded too
+                                  "Звонил вчера, Вера сказала ждать"] * (PARALLEL_MIN_TEXTS // 6 + 1)})
     enrich_in_chunks(warm, classifier, 20_000, n_jobs=jobs)
     startup = time.perf_counter() - start
     keep = ["clean_text", "language", "lemmas", "features", "duplicate",  # the input text stays behind, as in `run`
             *(["sentiment", "pain_points", "effort_estimate"] if classify else [])]
-    start = time.perf_counter()
+    cpu, start = cpu_seconds(), time.perf_counter()
     out = enrich_in_chunks(frame, classifier, 20_000, n_jobs=jobs, keep=keep)
-    return startup, time.perf_counter() - start, out
+    seconds = time.perf_counter() - start
+    CPU[jobs, classify] = cpu_seconds() - cpu if cpu is not None else float("nan")
+    return startup, seconds, out
+
+
+CPU: dict = {}  # (jobs, classify) or "baseline" -> CPU seconds of the last timed run, all processes
 
 
 def baseline_pipelines():
@@ -118,11 +130,13 @@ def time_baseline(texts: pd.Series, languages: pd.Series) -> tuple[float, dict[s
     startup = time.perf_counter() - start
     lemmas: dict[str, list] = {}
     seconds: dict[str, float] = {}
+    cpu = time.process_time()
     for lang, group in texts.groupby(languages.where(languages.isin(["ru", "uk", "en", "fa"]), "other")):
         start = time.perf_counter()
         docs = pipes[lang].pipe(group.tolist(), batch_size=256)
         lemmas[lang] = [[(t.lower_, t.lemma_.lower()) for t in doc if t.is_alpha] for doc in docs]
         seconds[lang] = time.perf_counter() - start
+    CPU["baseline"] = time.process_time() - cpu
     return startup, seconds, lemmas
 
 
@@ -177,54 +191,92 @@ def agreement_baseline(lemmas: dict[str, list]) -> float:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--texts", type=int, default=50_000)
+    parser.add_argument("--texts", type=int, default=50_000, help="size of the generated week (without --input)")
     parser.add_argument("--typos", type=float, default=0.1, help="share of words (4+ letters) given a typo")
-    parser.add_argument("--jobs", type=int, default=-1, help="processes for our text stages")
+    parser.add_argument("--input", type=Path, nargs="+", help="real texts: CSV/TSV/Parquet/JSONL/XLSX files")
+    parser.add_argument("--text-col", default="text", help="the text column of --input")
+    parser.add_argument("--pairs", type=int, default=0, help="with --input: this many distinct texts, each two "
+                                                            "random sentences of the files")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[-1], help="processes for our text stages (several "
+                                                                         "values: each is timed)")
     parser.add_argument("--models", default=None, help="`lexicon` for the term files alone, a model directory, "
                                                       "or nothing for the shipped models")
     parser.add_argument("--language", choices=["ru", "uk", "fa", "en"],
                         help="a week of this language alone (texts our detector assigns it, picked before timing)")
+    parser.add_argument("--no-classify", action="store_true", help="do not time the stages with the classifiers")
+    parser.add_argument("--no-default-install", action="store_true",
+                        help="do not time the baseline on the pure-Python DAWG (a slow subprocess)")
     parser.add_argument("--baseline-only", help=argparse.SUPPRESS)  # internal: the default-install subprocess
     args = parser.parse_args(argv)
     if args.baseline_only:
         return baseline_only(args.baseline_only)
 
-    frame = week_of_texts(args.texts, args.typos) if not args.language else \
-        one_language_week(args.texts, args.typos, args.language)
-    words = frame["text"].str.lower().str.findall(r"\w+").explode()
-    print(f"corpus: {len(frame):,} texts, {len(words):,} words, {words.nunique():,} distinct word forms, "
-          f"{frame['text'].duplicated().mean():.1%} repeated texts, typo rate {args.typos:.0%}")
+    if args.input:
+        frame = real_texts(args.input, args.text_col, args.pairs)
+        source = ", ".join(p.name if p.name != "data.csv" else p.parent.name for p in args.input) + \
+            (f", {args.pairs:,} random pairs of sentences" if args.pairs else "")
+    else:
+        frame = week_of_texts(args.texts, args.typos) if not args.language else \
+            one_language_week(args.texts, args.typos, args.language)
+        source = f"generated week, typo rate {args.typos:.0%}"
+    n_words, n_forms = word_forms(frame["text"])
+    print(f"corpus ({source}): {len(frame):,} texts, {n_words:,} words, {n_forms:,} distinct word forms, "
+          f"{frame['text'].duplicated().mean():.1%} repeated texts")
 
-    startup, seconds, out = time_ours(frame, args.jobs, classify=False)
-    ours_rate = len(frame) / seconds
-    print(f"ours, text stages   start-up {startup:5.2f} s  {seconds:6.2f} s  {ours_rate:8,.0f} texts/s  "
-          f"(clean, redact, detect, lemmatise, negation, duplicates; jobs={args.jobs})  "
-          f"peak RSS {peak_rss_mib():,.0f} MiB (main process)")
-    c_startup, c_seconds, _ = time_ours(frame, args.jobs, args.models)
-    c_rate = len(frame) / c_seconds
-    print(f"ours, + classify    start-up {c_startup:5.2f} s  {c_seconds:6.2f} s  {c_rate:8,.0f} texts/s  "
-          f"(and sentiment, pain points, effort with {args.models or 'the shipped models'})")
+    runs = {}
+    for jobs in args.jobs:
+        startup, seconds, out = time_ours(frame, jobs, classify=False)
+        runs[jobs] = (startup, seconds, CPU[jobs, False])
+        print(f"ours, text stages   start-up {startup:5.2f} s  {seconds:6.2f} s  {len(frame) / seconds:8,.0f} texts/s  "
+              f"(clean, redact, detect, lemmatise, negation, duplicates; jobs={jobs})  "
+              f"CPU {runs[jobs][2]:.2f} s (all processes)  peak RSS {peak_rss_mib():,.0f} MiB (main process)")
+    if not args.no_classify:
+        c_startup, c_seconds, _ = time_ours(frame, args.jobs[0], args.models)
+        print(f"ours, + classify    start-up {c_startup:5.2f} s  {c_seconds:6.2f} s  {len(frame) / c_seconds:8,.0f} "
+              f"texts/s  (and sentiment, pain points, effort with {args.models or 'the shipped models'}; "
+              f"jobs={args.jobs[0]})")
     print("languages: " + ", ".join(f"{k} {v:,}" for k, v in out["language"].value_counts().items()))
+    print_stages(frame)
 
     texts, languages = out["clean_text"], out["language"]
     b_startup, b_seconds, b_lemmas = time_baseline(texts, languages)
-    d_startup, d_seconds = time_baseline_default_install(texts, languages)
+    baselines = [("baseline, our environment (DAWG2 C ext.)", b_startup, b_seconds)]
+    if not args.no_default_install:
+        d_startup, d_seconds = time_baseline_default_install(texts, languages)
+        baselines.insert(0, ("baseline, default install (dawg-python)", d_startup, d_seconds))
     is_ru = (languages == "ru").to_numpy()
     russian = frame[is_ru].reset_index(drop=True)
-    _, ru_seconds, _ = time_ours(russian, args.jobs, classify=False)
-    ru_rate = len(russian) / ru_seconds
+    ru_seconds = {jobs: runs[jobs][1] if is_ru.all() else time_ours(russian, jobs, classify=False)[1]
+                  for jobs in args.jobs}
     print(f"baseline: spacy.blank(lang) + lemmatizer (pymorphy3 for ru/uk, lookup for en) + nlp.pipe, language "
           f"given, nothing else; Russian texts only: {len(russian):,}")
-    print(f"{'':42s} {'start-up':>9s} {'texts/s':>9s} {'ours':>6s}   {'ru texts/s':>10s} {'ours':>6s}")
-    print(f"{'ours, text stages':42s} {startup:8.2f}s {ours_rate:9,.0f} {'':6s}   {ru_rate:10,.0f}")
-    for name, b_start, b_secs in (("baseline, default install (dawg-python)", d_startup, d_seconds),
-                                  ("baseline, our environment (DAWG2 C ext.)", b_startup, b_seconds)):
+    print(f"{'':42s} {'start-up':>9s} {'texts/s':>9s} " + " ".join(f"{f'jobs={j}':>7s}" for j in args.jobs) +
+          f"   {'ru texts/s':>10s} " + " ".join(f"{f'jobs={j}':>7s}" for j in args.jobs))
+    for jobs in args.jobs:
+        rate, ru_rate = len(frame) / runs[jobs][1], len(russian) / ru_seconds[jobs]
+        print(f"{f'ours, text stages, jobs={jobs}':42s} {runs[jobs][0]:8.2f}s {rate:9,.0f} " + " " * 8 * len(args.jobs)
+              + f"  {ru_rate:10,.0f}")
+    for name, b_start, b_secs in baselines:
         rate, ru_base = len(frame) / sum(b_secs.values()), is_ru.sum() / b_secs["ru"]
-        print(f"{name:42s} {b_start:8.2f}s {rate:9,.0f} {ours_rate / rate:5.1f}x   {ru_base:10,.0f} "
-              f"{ru_rate / ru_base:5.1f}x")
+        print(f"{name:42s} {b_start:8.2f}s {rate:9,.0f} "
+              + " ".join(f"{len(frame) / runs[j][1] / rate:6.1f}x" for j in args.jobs)
+              + f"   {ru_base:10,.0f} "
+              + " ".join(f"{len(russian) / ru_seconds[j] / ru_base:6.1f}x" for j in args.jobs))
+    print(f"CPU seconds (all processes; on a busy machine wall time says less): baseline (DAWG2) "
+          f"{CPU['baseline']:.2f} s; " + ", ".join(f"ours jobs={j} {runs[j][2]:.2f} s "
+                                                  f"({CPU['baseline'] / runs[j][2]:.1f}x less)" for j in args.jobs))
     ours_agree, n_tokens = agreement_ours(out)
     print(f"lemma agreement with pymorphy3's top parse (ru, uk; {n_tokens:,} tokens): ours {ours_agree:.2%}, "
           f"baseline {agreement_baseline(b_lemmas):.2%}")
+
+
+def print_stages(frame: pd.DataFrame) -> None:
+    """Per-stage seconds and cache hit rates, one process, caches cold (the models stay loaded)."""
+    seconds = stage_times(frame)
+    print("stages, one process, caches cold: " + ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items())
+          + f" (total {sum(seconds.values()):.2f} s)")
+    for label, (lookups, rate) in cache_rates(frame).items():
+        print(f"  cache {label:52s} {lookups:10,} look-ups  {rate:6.1%} hits")
 
 
 if __name__ == "__main__":

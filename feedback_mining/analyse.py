@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from feedback_mining.gc_pause import without_gc
 from feedback_mining.lang import Language, get_language
 
 _WORD = re.compile(r"\w+")
@@ -65,12 +66,11 @@ class Lemmatizer:
         return lemma
 
     def lemmas(self, words: list[str]) -> list[str]:
-        out = list(map(self.cache_.get, words))  # the common case: every word seen before
-        if None in out:
+        new = set(words).difference(self.cache_)  # one pass in C, then one look-up a token
+        if new:
             lemma = self.language.lemma
-            self.cache_.update({word: lemma(word) for word in {w for w, found in zip(words, out) if found is None}})
-            out = list(map(self.cache_.get, words))
-        return out
+            self.cache_.update({word: lemma(word) for word in new})
+        return list(map(self.cache_.__getitem__, words))
 
 
 _LEMMATIZERS: dict[str, Lemmatizer] = {}
@@ -148,6 +148,7 @@ def analyse_batch(texts: list[str], lang: str) -> tuple[list[str], list[str]]:
     return lemma_list, features
 
 
+@without_gc
 def analyse(frame: pd.DataFrame, text_col: str = "clean_text") -> pd.DataFrame:
     """Add `lemmas` and `features` from `text_col` and `language`, one batch per language."""
     texts = frame[text_col].astype(object).to_numpy()

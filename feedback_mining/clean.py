@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from feedback_mining import names
+from feedback_mining.gc_pause import without_gc
 
 # ---------------------------------------------------------------- cleaning rules
 
@@ -377,10 +378,12 @@ _NOT_PLAIN = (r"[<&\x00-\x08\x0b-\x1f\x7f-\x9f\x{200b}\x{200e}\x{200f}\x{202a}-\
 _QUOTE_SCREEN = (r"(?i)\n|>|--|original message|исходное сообщение|пересылаемое сообщение|forwarded message|wrote:"
                  r"|(?:от|from|від|از)[^\pL\pN]*:|писал|пише|отправлено с |sent from my |надіслано з |ارسال شده از"
                  r"|с уважением|з повагою|regards|cheers|sincerely|با احترام|با سپاس|ارادتمند")
-# redaction rule -> an RE2 pattern at least as wide as the rule's own pre-check
-_DIGIT_PAIR = r"\p{Nd}{2}"  # `\d` in Python is any decimal digit, so \p{Nd} in RE2
-_REDACT_SCREENS = {redact_emails: "@", redact_urls: r"www\.|://|WWW\.", redact_cards: _DIGIT_PAIR,
-                   redact_ibans: _DIGIT_PAIR, redact_accounts: _DIGIT_PAIR, redact_ids: "(?i)" + "|".join(_ID_WORDS),
+# redaction rule -> an RE2 pattern that every text the rule can change matches (its pre-check, or what every
+# match of its pattern holds); `\d` in Python is any decimal digit, so \p{Nd} in RE2
+_REDACT_SCREENS = {redact_emails: "@", redact_urls: r"www\.|://|WWW\.",
+                   redact_cards: r"\p{Nd}(?:[ -]?\p{Nd}){12}",  # 13 digits or more, as every `_CARD` match
+                   redact_ibans: r"[A-Z]{2}\p{Nd}{2}", redact_accounts: r"\p{Nd}(?: ?\p{Nd}){19}",  # _IBAN, _ACCOUNT
+                   redact_ids: "(?i)" + "|".join(_ID_WORDS),
                    redact_phones: r"(?:\p{Nd}\P{Nd}{0,3}){6}\p{Nd}",
                    redact_obfuscated_emails: r"(?i)at|собака|эт|@", redact_handles: r"(?i)@|\.me/|\.com/"}
 
@@ -402,8 +405,12 @@ def _apply(rule, texts: np.ndarray, rows: np.ndarray) -> None:
 
 def plain_texts(texts: list[str]) -> np.ndarray:
     """Which texts the cleaning rules before `drop_quoted_reply` would leave unchanged (a conservative test)."""
-    return ~_matches(texts, _NOT_PLAIN)[_NOT_PLAIN] & np.fromiter(
-        (len(t) <= MAX_CHARS * 5 and _nfkc_stable(t) for t in texts), dtype=bool, count=len(texts))
+    return _plain(texts, _matches(texts, _NOT_PLAIN)[_NOT_PLAIN])
+
+
+def _plain(texts: list[str], not_plain: np.ndarray) -> np.ndarray:
+    return ~not_plain & np.fromiter((len(t) <= MAX_CHARS * 5 and _nfkc_stable(t) for t in texts), dtype=bool,
+                                    count=len(texts))
 
 
 def _nfkc_stable(text: str) -> bool:
@@ -426,19 +433,32 @@ def _first_rules(text: str) -> str:
     return text
 
 
+# what `collapse_whitespace` changes: a whitespace character other than one space between words (`str.split`'s
+# whitespace: the 29 characters for which `str.isspace` holds)
+_SPACE_SCREEN = (r"[\t-\r\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}"
+                 r"\x{3000}]|  |^ | $")
+
+
 def clean_texts(texts: list[str]) -> list[str]:
-    """`clean_text` on a batch of texts, with the same result, screening rule by rule (see above)."""
+    """`clean_text` on a batch of texts, with the same result, screening rule by rule (see above). Every screen
+    reads the raw texts in one conversion to Arrow; a text that an earlier rule changed skips no later rule."""
     out = np.empty(len(texts), dtype=object)
     out[:] = texts
-    _apply(_first_rules, out, ~plain_texts(texts))
-    _apply(drop_quoted_reply, out, _matches(out.tolist(), _QUOTE_SCREEN)[_QUOTE_SCREEN])
-    out[:] = texts = [collapse_whitespace(text) for text in out]
-    screens = _matches(texts, *set(_REDACT_SCREENS.values()))  # placeholders add no digit, @ or ://
+    redact_screens = set(_REDACT_SCREENS.values())  # placeholders add no digit, @ or ://
+    screens = _matches(texts, _NOT_PLAIN, _QUOTE_SCREEN, _SPACE_SCREEN, *redact_screens)
+    changed = ~_plain(texts, screens[_NOT_PLAIN])
+    _apply(_first_rules, out, changed)
+    changed |= screens[_QUOTE_SCREEN]
+    _apply(drop_quoted_reply, out, changed)
+    changed |= screens[_SPACE_SCREEN]
+    _apply(collapse_whitespace, out, changed)
     for rule in REDACT_RULES[:-1]:  # a rule without a screen runs on every text
-        _apply(rule, out, screens[_REDACT_SCREENS[rule]] if rule in _REDACT_SCREENS else np.ones(len(out), bool))
+        _apply(rule, out, screens[_REDACT_SCREENS[rule]] | changed if rule in _REDACT_SCREENS else
+               np.ones(len(out), bool))
     return [text[:MAX_CHARS] for text in redact_names_in_lines(out.tolist())]
 
 
+@without_gc
 def clean(frame: pd.DataFrame, text_col: str = "text") -> pd.DataFrame:
     """Add `clean_text` (cleaned, redacted); `pipeline.enrich_texts` flags the duplicates among them."""
     return frame.assign(clean_text=pd.Series(clean_texts(frame[text_col].fillna("").astype(str).tolist()),

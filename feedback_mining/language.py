@@ -16,6 +16,7 @@ from functools import lru_cache
 import pandas as pd
 
 from feedback_mining.clean import PLACEHOLDERS
+from feedback_mining.gc_pause import without_gc
 from feedback_mining.lang import IDENTITY, SUPPORTED, get_language
 from feedback_mining.lang.en import lemma_table
 from feedback_mining.lang.fa import normalise as fa_letters
@@ -171,6 +172,7 @@ def as_strings(column: pd.Series) -> list[str]:
     return [value if type(value) is str else "" if pd.isna(value) else str(value) for value in column.tolist()]
 
 
+@without_gc
 def detect(frame: pd.DataFrame, text_col: str = "clean_text") -> pd.DataFrame:
     """Add `language` (a given supported code is kept, else detected) and normalise `text_col` by it."""
     texts = as_strings(frame[text_col])

@@ -158,3 +158,39 @@ def test_analyse_fills_each_row_from_its_own_language():
     out = analyse(frame)
     assert out["features"].tolist() == ["не_удобно", "not_easy", "نه_راضی", "не_удобно"]
     assert out["lemmas"].tolist()[:2] == ["не удобно", "not easy"]
+
+
+def _week_words(lang: str) -> list[str]:
+    from feedback_mining.example import make_example
+
+    texts = make_example(seed=3, n_surveys=400)["comments"]["text"].dropna().tolist()
+    return sorted({w for t in texts for w in tokenize(t, lang)})
+
+
+TRICKY_WORDS = ["еще", "елка", "все", "стали", "мой", "три", "печь", "дня", "ну-ка", "кофе", "пиво", "хрущевка",
+                "сколько", "оно", "ооооочень", "спасибки", "кур'єр", "їжака", "черзі", "ііі", "и", "о", "вера", "ёж",
+                "приложуха", "перезвонили", "zoom", "wi-fi", "эй", "ммм"]
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_the_fast_top_normal_form_is_pymorphy3s_top_parse(lang):
+    from feedback_mining.lang.ru import morph_analyzer, top_normal_form
+
+    morph = morph_analyzer(lang)
+    words = TRICKY_WORDS + _week_words(lang)
+    assert [top_normal_form(w, lang) for w in words] == [morph.parse(w)[0].normal_form for w in words]
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_dictionary_parses_are_pymorphy3s(lang):
+    from feedback_mining.lang.ru import dictionary_parses, morph_analyzer
+
+    morph = morph_analyzer(lang)
+    words = TRICKY_WORDS + _week_words(lang) + ["вера", "роман", "надія", "олені", "путин", "сергей", "москва"]
+    for word in words:
+        found = dictionary_parses(word, lang)
+        if found is not None:
+            known = morph.word_is_known(word)
+            assert found == ([(p.tag, p.score) for p in morph.parse(word)] if known else []), word
+            if len(word) > 1:  # what `names` asks: capitalised words of two letters or more parse alike
+                assert found == ([(p.tag, p.score) for p in morph.parse(word.capitalize())] if known else []), word

@@ -1,0 +1,38 @@
+"""`ner.per_spans` finds what natasha's own tagger finds, on whole texts and on the windows `names` sends it."""
+
+import pytest
+
+from feedback_mining import names, ner
+from tests.pii_corpus import CORPUS, parse_case
+
+TEXTS = [parse_case(case)[0] for cases in CORPUS.values() for case in cases]
+EDGES = ["", " ", "...", "Вера", "Вера Павловна", "Роман Толстого лежит на столе", "и Вера, и Надежда, и Любовь",
+         "Спасибо Сергею Петрову! " * 120]  # the last one longer than a block of positions
+
+
+def natasha_spans(texts):
+    return [[(s.start, s.stop) for s in markup.spans if s.type == "PER"] for markup in ner.ner_tagger().map(texts)]
+
+
+def windows(texts):
+    return [text[start:stop] for text in texts for start, stop in names.ner_windows(text)]
+
+
+@pytest.mark.parametrize("texts", [TEXTS, EDGES, windows(TEXTS)], ids=["texts", "edges", "windows"])
+def test_same_spans_as_natasha(texts):
+    assert ner.per_spans(texts) == natasha_spans(texts)
+
+
+def test_same_spans_whatever_the_batch():
+    texts = TEXTS + EDGES
+    alone = [ner.per_spans([text])[0] for text in texts]
+    assert ner.per_spans(texts) == alone == natasha_spans(texts)
+
+
+def test_the_token_products_stay_bounded(monkeypatch):
+    monkeypatch.setattr(ner, "MAX_TOKENS", 5)
+    ner._projections.cache_clear()
+    texts = windows(TEXTS)
+    assert [ner.per_spans([text])[0] for text in texts] == natasha_spans(texts)
+    assert len(ner._projections().index) <= 5 + max(len(t.split()) * 3 for t in texts)
+    ner._projections.cache_clear()
