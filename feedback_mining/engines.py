@@ -26,6 +26,7 @@ from feedback_mining.partitions import (
     Accumulator,
     Merged,
     SeenTexts,
+    Spilled,
     enrich_partition,
     finish_partition,
     hashes_of,
@@ -94,7 +95,7 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
               say=lambda line: None, progress=None) -> tuple[Merged, dict]:
     """Every partition in turn in this process; returns the merged results and seconds per stage."""
     n = partition_count(rows, config.partition_size)
-    seen, results, seconds = SeenTexts(), Accumulator(), {"text": 0.0, "join_rank": 0.0}
+    seen, results, seconds = SeenTexts(), Accumulator(config), {"text": 0.0, "join_rank": 0.0}
     for k, part in enumerate(partitions(rows, n, writer.path.parent)):
         start = time.perf_counter()
         enriched = enrich_partition(part, classifier, config, n_jobs=config.n_jobs, progress=progress)
@@ -116,11 +117,14 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
 def partitions(rows: dict[str, pd.DataFrame], n: int, work: Path):
     """The week's partitions in order: a week of one as it is, else written to `work` and read back one at a
     time, `rows` emptied (memory then holds one partition's rows, not the whole week's)."""
-    if n == 1:
+    if isinstance(rows, Spilled):
+        folders = rows.folders
+    elif n == 1:
         yield from split_sources(rows, 1)
         return
-    folders = spill_sources(rows, n, work / "partitions")
-    release_memory()
+    else:
+        folders = spill_sources(rows, n, work / "partitions")
+        release_memory()
     for folder in folders:
         yield load_partition(folder)
         shutil.rmtree(folder, ignore_errors=True)
@@ -165,7 +169,7 @@ def run_dask(rows: dict[str, pd.DataFrame], classifier, config, corrections, wri
     try:
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         model = client.scatter(classifier, broadcast=True)
-        ahead, pending, results = 2 * workers, {}, Accumulator()
+        ahead, pending, results = 2 * workers, {}, Accumulator(config)
         parts = partitions(rows, n, writer.path.parent)
         seen, finishing = SeenTexts(), []
 
@@ -182,7 +186,6 @@ def run_dask(rows: dict[str, pd.DataFrame], classifier, config, corrections, wri
                 results.add(k, done)
                 say(f"  partition {k + 1}/{n} done: {done.tally['items']:,} items")
 
-        start = time.perf_counter()
         for k in range(min(ahead, n)):
             submit(k)
         for k in range(n):
@@ -199,14 +202,12 @@ def run_dask(rows: dict[str, pd.DataFrame], classifier, config, corrections, wri
         wait(finishing)
         collect(finishing)
         writer.close()
-        seconds = round(time.perf_counter() - start, 3)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
     return results.merged(), {"engine": "dask", "workers": workers, "partitions": n,
-                                     "scheduler": config.scheduler or "local cluster",
-                                     "seconds": {"partitions": seconds}}
+                                     "scheduler": config.scheduler or "local cluster", "seconds": {}}
 
 
 def _finish(k, part, enriched, earlier, ids, config, corrections):

@@ -23,4 +23,11 @@ class InputError(UsageError):
         if column is not None:
             where += f", column {column!r}"
         super().__init__(f"{where}: {message}")
-        self.path, self.row, self.column = path, row, column
+        self.path, self.row, self.column, self.message = path, row, column, message
+
+    def __reduce__(self):  # raised in the process that reads large inputs, re-raised in the run's
+        return (_input_error, (self.path, self.message, self.row, self.column))
+
+
+def _input_error(path, message, row, column) -> InputError:
+    return InputError(path, message, row=row, column=column)

@@ -43,8 +43,17 @@ TEXT_COLUMNS = ["source", "key", "clean_text", "language", "duplicate", "sentime
 # ---------------------------------------------------------------- splitting a week
 
 
-def partition_count(rows: dict[str, pd.DataFrame], size: int) -> int:
+@dataclass
+class Spilled:
+    """A week's rows already written out as partitions (`spill_sources`), by the process that read them."""
+
+    folders: list[Path]
+
+
+def partition_count(rows: dict[str, pd.DataFrame] | Spilled, size: int) -> int:
     """How many partitions a week needs for about `size` items (surveys and tickets) each."""
+    if isinstance(rows, Spilled):
+        return len(rows.folders)
     n = sum(len(rows[name]) for name in ("surveys", "tickets") if name in rows)
     return max(1, math.ceil(n / max(size, 1)))
 
@@ -185,13 +194,15 @@ def finish_partition(index: int, rows: dict[str, pd.DataFrame], enriched: Enrich
     parts = partials(items, pain_points, config)
     segments = segment_partials(items, config.by, pain_points, config) if config.by else {}
     tally = _tally(rows, texts, links, items, enriched.notes, corrected)
-    return Finished(items, parts, segments, tally, direction_counts(items, config),
-                    pd.concat([report_candidates(items), review_candidates(items, config)]).pipe(_unique_items),
+    return Finished(items, parts, segments, tally, direction_counts(items, config), candidates(items, config),
                     _drift_sample(texts, enriched.hashes, index))
 
 
-def _unique_items(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[~frame["item_id"].duplicated()]
+def candidates(items: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The items the report and the review queue may pick (each choice ranks items by their own values, so the
+    candidates of a union of partitions' candidates are still a superset of the week's picks)."""
+    both = pd.concat([report_candidates(items), review_candidates(items, config)])
+    return both[~both["item_id"].duplicated()]
 
 
 def _drift_sample(texts: pd.DataFrame, hashes: np.ndarray, index: int) -> pd.DataFrame:
@@ -296,19 +307,20 @@ class Merged:
     items: pd.DataFrame | None = None  # all of them, for a week of one partition
 
 
-def merge_finished(results: list[Finished]) -> Merged:
+def merge_finished(results: list[Finished], config: Config) -> Merged:
     """Merge partition results given in partition order (their items are not kept)."""
-    return Accumulator(results).merged()
+    return Accumulator(config, results).merged()
 
 
 class Accumulator:
-    """Partition results kept as they come, in any order: the small ones whole, the drift sample cut back to its
-    size at each step (so memory does not hold every partition's texts); `merged()` adds them up in partition
-    order."""
+    """Partition results kept as they come, in any order: the small ones whole, the drift sample and the report's
+    candidates cut back to their size at each step (so memory does not hold every partition's texts);
+    `merged()` adds them up in partition order."""
 
-    def __init__(self, results=()):
-        self.results: dict[int, Finished] = {}
+    def __init__(self, config: Config, results=()):
+        self.config, self.results = config, {}
         self.sample: pd.DataFrame | None = None
+        self.candidates: dict[int, pd.DataFrame] = {}
         for k, r in enumerate(results):
             self.add(k, r)
 
@@ -317,6 +329,11 @@ class Accumulator:
             both = [f for f in (self.sample, result.drift_sample) if f is not None]
             self.sample = keep_smallest(pd.concat(both, ignore_index=True))
             result.drift_sample = None
+        self.candidates[index], result.candidates = result.candidates, None
+        if len(self.candidates) >= 8:  # in partition order, so the union does not depend on arrival order
+            order = sorted(self.candidates)
+            self.candidates = {order[0]: candidates(pd.concat([self.candidates[k] for k in order],
+                                                              ignore_index=True), self.config)}
         self.results[index] = result
 
     def merged(self) -> Merged:
@@ -327,6 +344,7 @@ class Accumulator:
         sample = self.sample if self.sample is not None else pd.DataFrame(columns=["_part", "_pos", "_hash"])
         return Merged(tree_sum([r.parts for r in results]), segments, merge_tallies([r.tally for r in results]),
                       merge_directions([r.directions for r in results]),
-                      pd.concat([r.candidates for r in results], ignore_index=True),
+                      candidates(pd.concat([self.candidates[k] for k in sorted(self.candidates)],
+                                           ignore_index=True), self.config),  # the same set however it was cut
                       sample.drop(columns=["_part", "_pos", "_hash"]).reset_index(drop=True), len(results),
                       results[0].items if len(results) == 1 else None)

@@ -25,8 +25,8 @@ from feedback_mining.analyse import analyse
 from feedback_mining.checks import check_by, check_usable, direction_problems, week_of
 from feedback_mining.engines import run_partitions
 from feedback_mining.classify import LexiconClassifier, ModelClassifier, classify, load_classifier
-from feedback_mining.clean import MAX_CHARS, clean, count_redactions
-from feedback_mining.config import SOURCES, Config
+from feedback_mining.clean import MAX_CHARS, clean
+from feedback_mining.config import Config
 from feedback_mining.learning.corrections import load_corrections
 from feedback_mining.learning.drift import measure as measure_drift
 from feedback_mining.errors import UsageError
@@ -219,26 +219,23 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
     result), and `RunResult.items` keeps all of them only for a week of one partition, else the ones the report
     may show."""
     timer, say = Timer(), say or (lambda line: None)
+    scratch = None
+    if work is None:
+        scratch = tempfile.TemporaryDirectory(prefix="feedback_mining-")
+        work = Path(scratch.name)
     with timer.stage("read"):
-        sources = read_inputs(config, frames)
-        if not sources:
-            raise UsageError("no input: give --surveys, --comments and/or --tickets, --config, or --example")
-        check_usable(sources)
-        check_by(config.by, sources)
-        week, warnings = week_of(sources, config)
-        warnings = [w for s in sources.values() for w in s.warnings] + warnings
+        if frames is None and input_bytes(config) >= READ_APART_BYTES:
+            sources, week, warnings, rows = read_apart(config, Path(work))
+        else:
+            sources, week, warnings = read_and_check(config, frames)
+            rows = {name: source.rows for name, source in sources.items()}
+            for source in sources.values():  # the engine owns the rows now, may write them out and let go
+                source.rows = source.rows.iloc[:0]
     say(f"read {sum(s.rows_read for s in sources.values()):,} rows ("
         + ", ".join(f"{k} {s.rows_read:,}" for k, s in sources.items()) + f") in {timer.seconds['read']:.1f} s")
     with timer.stage("models"):
         classifier = load_classifier(config.models, config.taxonomy, config.sentiment_lexicon)
         corrections = load_corrections(config.corrections, classifier.ids)
-    scratch = None
-    if work is None:
-        scratch = tempfile.TemporaryDirectory(prefix="feedback_mining-")
-        work = Path(scratch.name)
-    rows = {name: source.rows for name, source in sources.items()}
-    for source in sources.values():  # the engine owns the rows now, and may write them out and let go of them
-        source.rows = source.rows.iloc[:0]
     with timer.stage("partitions"):
         merged, engine, items_path = run_partitions(rows, classifier, config, corrections, Path(work), say, progress)
     timer.seconds.update({f"{k} (summed over partitions)" if engine["partitions"] > 1 else k: v
@@ -271,6 +268,55 @@ def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progr
     result.manifest["warnings"] = [w.as_dict() for w in warnings]
     result.manifest["drift"] = drift
     return result
+
+
+READ_APART_BYTES = 64 << 20  # inputs this large are read by a process of their own (see `read_apart`)
+
+
+def input_bytes(config: Config) -> int:
+    """The size of the configured input files (a pattern's files), 0 for what cannot be sized."""
+    from feedback_mining.read import input_files
+
+    total = 0
+    for path in config.inputs().values():
+        try:
+            total += sum(f.stat().st_size for f in input_files(path))
+        except (OSError, UsageError):
+            pass  # the reader reports it
+    return total
+
+
+def read_and_check(config: Config, frames=None):
+    """(sources, week, warnings): the inputs read and validated, and the checks that need only them."""
+    sources = read_inputs(config, frames)
+    if not sources:
+        raise UsageError("no input: give --surveys, --comments and/or --tickets, --config, or --example")
+    check_usable(sources)
+    check_by(config.by, sources)
+    week, warnings = week_of(sources, config)
+    return sources, week, [w for s in sources.values() for w in s.warnings] + warnings
+
+
+def read_apart(config: Config, work: Path):
+    """`read_and_check` in a process of its own that also writes the week's partitions to `work`: reading a large
+    export leaves the heap fragmented (millions of small strings freed), and that memory goes away with the
+    process instead of staying with the run. Returns the sources without their rows, and the partitions."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_read_and_spill, config, work).result()
+
+
+def _read_and_spill(config: Config, work: Path):
+    from feedback_mining.partitions import Spilled, partition_count, spill_sources
+
+    sources, week, warnings = read_and_check(config)
+    rows = {name: source.rows for name, source in sources.items()}
+    for source in sources.values():
+        source.rows = source.rows.iloc[:0]
+    n = partition_count(rows, config.partition_size)
+    return sources, week, warnings, (Spilled(spill_sources(rows, n, work / "partitions")) if n > 1 else rows)
 
 
 def check_segment_column(items: pd.DataFrame, by: str | None) -> None:

@@ -4,7 +4,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedback_mining import names
 from feedback_mining.clean import (
     PLACEHOLDERS,
     clean_text,
