@@ -176,3 +176,15 @@ def test_an_input_error_in_the_reading_process_reaches_the_run(tmp_path, monkeyp
     (tmp_path / "surveys.csv").write_text("id,when\n1,2\n", encoding="utf-8")
     assert main(["run", "--surveys", str(tmp_path / "surveys.csv"), "--out", str(tmp_path / "out")]) == 2
     assert "surveys.csv" in capsys.readouterr().err
+
+
+def test_a_rerun_replaces_items_parquet_whether_it_was_a_file_or_a_folder(tmp_path, week_files):
+    pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    base = ["run", *week_files, "--out", str(out), "--quiet", "--no-history", "--bootstrap", "20",
+            "--partition-size", "300"]
+    for engine in ("dask", "dask", "local", "dask"):
+        assert main([*base, "--engine", engine]) == 0, engine
+        assert (out / "items.parquet").is_dir() == (engine == "dask")
+        assert len(pd.read_parquet(out / "items.parquet")) == json.loads((out / "run.json").read_text())["items"]["total"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # nothing left aside

@@ -87,7 +87,7 @@ def swap_in(out: Path, staged: Path, earlier: list[str]) -> list[str]:
     aside.mkdir()
     try:
         for name in sorted(set(earlier) | set(names)):
-            if (out / name).is_file():
+            if (out / name).is_file() or _is_folder(out / name):  # items.parquet/ of the Dask engine is a folder
                 os.replace(out / name, aside / name)
         for name in names:
             os.replace(staged / name, out / name)
@@ -98,11 +98,18 @@ def swap_in(out: Path, staged: Path, earlier: list[str]) -> list[str]:
     return sorted(names)
 
 
+def _is_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
 def _roll_back(out: Path, aside: Path, staged: Path, names: list[str]) -> None:
     """Remove the new files that already left `staged` for `out`, and move the set put `aside` back."""
     for name in names:
         if not (staged / name).exists():
-            (out / name).unlink(missing_ok=True)
+            if _is_folder(out / name):
+                shutil.rmtree(out / name, ignore_errors=True)
+            else:
+                (out / name).unlink(missing_ok=True)
     for path in aside.iterdir():
         os.replace(path, out / path.name)
     shutil.rmtree(aside, ignore_errors=True)
