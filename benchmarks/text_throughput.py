@@ -230,6 +230,7 @@ def main(argv=None) -> None:
         print(f"ours, text stages   start-up {startup:5.2f} s  {seconds:6.2f} s  {len(frame) / seconds:8,.0f} texts/s  "
               f"(clean, redact, detect, lemmatise, negation, duplicates; jobs={jobs})  "
               f"CPU {runs[jobs][2]:.2f} s (all processes)  peak RSS {peak_rss_mib():,.0f} MiB (main process)")
+    c_seconds = None
     if not args.no_classify:
         c_startup, c_seconds, _ = time_ours(frame, args.jobs[0], args.models)
         print(f"ours, + classify    start-up {c_startup:5.2f} s  {c_seconds:6.2f} s  {len(frame) / c_seconds:8,.0f} "
@@ -262,6 +263,10 @@ def main(argv=None) -> None:
               + " ".join(f"{len(frame) / runs[j][1] / rate:6.1f}x" for j in args.jobs)
               + f"   {ru_base:10,.0f} "
               + " ".join(f"{len(russian) / ru_seconds[j] / ru_base:6.1f}x" for j in args.jobs))
+    if c_seconds is not None:
+        print(f"ours, + classify, jobs={args.jobs[0]}: {len(frame) / c_seconds:,.0f} texts/s, "
+              + ", ".join(f"{sum(b_secs.values()) / c_seconds:.1f}x the {name}"
+                          for name, _, b_secs in baselines))
     print(f"CPU seconds (all processes; on a busy machine wall time says less): baseline (DAWG2) "
           f"{CPU['baseline']:.2f} s; " + ", ".join(f"ours jobs={j} {runs[j][2]:.2f} s "
                                                   f"({CPU['baseline'] / runs[j][2]:.1f}x less)" for j in args.jobs))
