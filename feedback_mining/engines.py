@@ -151,7 +151,7 @@ def dask_client(config):
     if config.scheduler:
         try:
             return Client(config.scheduler, timeout="30s"), None
-        except OSError as e:
+        except (OSError, TimeoutError, ValueError) as e:
             raise UsageError(f"--scheduler {config.scheduler}: cannot reach the Dask scheduler ({e})") from None
     cluster = LocalCluster(n_workers=config.workers, threads_per_worker=1, processes=True, dashboard_address=None,
                            silence_logs=40)
@@ -162,10 +162,10 @@ def run_dask(rows: dict[str, pd.DataFrame], classifier, config, corrections, wri
              say=lambda line: None, progress=None) -> tuple[Merged, dict]:
     """Every partition as two tasks on a Dask cluster: the text stages, then (once the texts of the partitions
     before it are known, for duplicates) items and partials. At most two partitions per worker are in flight."""
+    client, cluster = dask_client(config)  # first: it says how to install Dask when it is missing
     from dask.distributed import wait
 
     n = partition_count(rows, config.partition_size)
-    client, cluster = dask_client(config)
     try:
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         model = client.scatter(classifier, broadcast=True)

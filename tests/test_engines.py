@@ -188,3 +188,26 @@ def test_a_rerun_replaces_items_parquet_whether_it_was_a_file_or_a_folder(tmp_pa
         assert (out / "items.parquet").is_dir() == (engine == "dask")
         assert len(pd.read_parquet(out / "items.parquet")) == json.loads((out / "run.json").read_text())["items"]["total"]
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # nothing left aside
+
+
+def test_the_dask_engine_without_dask_says_how_to_install_it(tmp_path, week_files, monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_dask(name, *args, **kwargs):
+        if name.startswith("dask") or name.startswith("distributed"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    code = main(["run", *week_files, "--out", str(tmp_path / "out"), "--quiet", "--no-history", "--engine", "dask",
+                 "--partition-size", "300"])
+    assert code == 2 and 'pip install "feedback-mining[dask]"' in capsys.readouterr().err
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, week_files, capsys):
+    pytest.importorskip("distributed")
+    code = main(["run", *week_files, "--out", str(tmp_path / "out"), "--quiet", "--no-history", "--engine", "dask",
+                 "--scheduler", "tcp://127.0.0.1:9", "--partition-size", "300"])
+    assert code == 2 and "cannot reach the Dask scheduler" in capsys.readouterr().err
