@@ -150,7 +150,7 @@ def dask_client(config):
             from None
     if config.scheduler:
         try:
-            return Client(config.scheduler, timeout="30s"), None
+            return Client(config.scheduler, timeout="10s"), None
         except (OSError, TimeoutError, ValueError) as e:
             raise UsageError(f"--scheduler {config.scheduler}: cannot reach the Dask scheduler ({e})") from None
     cluster = LocalCluster(n_workers=config.workers, threads_per_worker=1, processes=True, dashboard_address=None,
