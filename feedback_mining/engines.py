@@ -98,7 +98,8 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
     seen, results, seconds = SeenTexts(), Accumulator(config), {"text": 0.0, "join_rank": 0.0}
     for k, part in enumerate(partitions(rows, n, writer.path.parent)):
         start = time.perf_counter()
-        enriched = enrich_partition(part, classifier, config, n_jobs=config.n_jobs, progress=progress)
+        enriched = enrich_partition(part, classifier, config, n_jobs=config.n_jobs,
+                                    progress=progress if n == 1 else None)  # else a line per partition
         middle = time.perf_counter()
         done = finish_partition(k, part, enriched, seen.earlier(enriched.hashes), classifier.ids, config,
                                 corrections)
@@ -108,7 +109,8 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
         seconds["text"] += middle - start
         seconds["join_rank"] += time.perf_counter() - middle
         if n > 1:
-            say(f"  partition {k + 1}/{n}: {len(enriched.texts):,} texts, {done.tally['items']:,} items")
+            say(f"  partition {k + 1}/{n}: {len(enriched.texts):,} texts, {done.tally['items']:,} items "
+                f"({time.perf_counter() - start:.1f} s)")
     writer.close()
     return results.merged(), {"engine": "local", "workers": 1, "partitions": n,
                                      "seconds": {k: round(v, 3) for k, v in seconds.items()}}
