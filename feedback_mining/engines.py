@@ -61,14 +61,24 @@ class ItemsFile:
     def __init__(self, path: Path):
         self.path, self.writer, self.schema, self.rows = Path(path), None, None, 0
 
+    def keep(self, index: int, done, n: int, by: str | None) -> None:
+        """Write a finished partition's items and let go of them (a week of one partition keeps them for the
+        report)."""
+        self.write(index, item_table(done.items, [by]))
+        done.items = done.items if n == 1 else None
+
+    def table(self, items: pd.DataFrame) -> pa.Table:
+        """The items as Arrow, in the schema the first partition set (its null columns as strings)."""
+        if self.schema is None:
+            self.schema = _schema(arrow_table(items))
+        self.rows += len(items)
+        return arrow_table(items, self.schema)
+
     def write(self, index: int, items: pd.DataFrame) -> None:
-        table = arrow_table(items, self.schema)
+        table = self.table(items)
         if self.writer is None:
-            self.schema = _schema(table)
-            table = arrow_table(items, self.schema)
             self.writer = pq.ParquetWriter(self.path, self.schema)
         self.writer.write_table(table)
-        self.rows += len(items)
 
     def close(self) -> None:
         if self.writer is not None:
@@ -80,12 +90,7 @@ class ItemsDataset(ItemsFile):
 
     def write(self, index: int, items: pd.DataFrame) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
-        table = arrow_table(items, self.schema)
-        if self.schema is None:
-            self.schema = _schema(table)
-            table = arrow_table(items, self.schema)
-        pq.write_table(table, self.path / f"part-{index:05d}.parquet")
-        self.rows += len(items)
+        pq.write_table(self.table(items), self.path / f"part-{index:05d}.parquet")
 
     def close(self) -> None:
         pass
@@ -103,8 +108,7 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
         middle = time.perf_counter()
         done = finish_partition(k, part, enriched, seen.earlier(enriched.hashes), classifier.ids, config,
                                 corrections)
-        writer.write(k, item_table(done.items, [config.by]))
-        done.items = done.items if n == 1 else None  # a week of one partition keeps its items for the report
+        writer.keep(k, done, n, config.by)
         results.add(k, done)
         seconds["text"] += middle - start
         seconds["join_rank"] += time.perf_counter() - middle
@@ -183,8 +187,7 @@ def run_dask(rows: dict[str, pd.DataFrame], classifier, config, corrections, wri
         def collect(futures):
             for future in futures:
                 k, done = future.result()
-                writer.write(k, item_table(done.items, [config.by]))
-                done.items = done.items if n == 1 else None
+                writer.keep(k, done, n, config.by)
                 results.add(k, done)
                 say(f"  partition {k + 1}/{n} done: {done.tally['items']:,} items")
 

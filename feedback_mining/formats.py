@@ -324,12 +324,14 @@ def read_delimited(data: bytes, sep: str | None = None, hints=(), **_) -> tuple[
     if what_is(data):
         raise wrong_format(data, "a CSV/TSV file")
     check_lines(data)
-    frame = parse_fast_utf8(data, sep, hints)
-    if frame is not None:
-        return frame, []
-    blocks = parse_utf8_blocks(data, sep, hints)
-    if blocks is not None:
-        return blocks
+    body = plain_utf8(data)  # checked once, for both ways of reading it without one whole-file string
+    if body is not None:
+        frame = parse_fast_utf8(body, sep, hints)
+        if frame is not None:
+            return frame, []
+        blocks = parse_utf8_blocks(body, sep, hints)
+        if blocks is not None:
+            return blocks
     text, notes = decode_bytes(data)
     text = check_text(data, text, "a CSV/TSV file")
     frame, more = parse_delimited(text, sep, hints)
@@ -409,13 +411,7 @@ def parse_fast(text: str, sep: str, hints=()) -> pd.DataFrame | None:
     fields, no malformed lines (one line per record). None when the careful parser is needed."""
     if text.count("\r") != text.count("\r\n") or "\n\n" in text or "\r\n\r\n" in text:
         return None  # lone CR line ends, or blank lines: rows are not numbered by position
-    try:
-        with unlimited_fields():
-            head = list(itertools.islice(csv.reader(io.StringIO(text[:1 << 20], newline=""), delimiter=sep),
-                                         HEADER_SCAN))
-    except csv.Error:
-        return None
-    if not head or find_header(head, hints) != 0:
+    if not header_comes_first(text[:1 << 20], sep, hints):
         return None
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, na_filter=False, engine="c",
@@ -447,13 +443,10 @@ def plain_utf8(data: bytes) -> bytes | None:
     return body
 
 
-def parse_fast_utf8(data: bytes, sep: str | None = None, hints=()) -> pd.DataFrame | None:
-    """`parse_fast` on the bytes of a plain UTF-8 export, without decoding the whole file into one string first:
-    the C parser reads the bytes in blocks, so a large export costs about its own size in memory rather than
-    several times it. None when the file needs `decode_bytes` or the careful parser."""
-    body = plain_utf8(data)
-    if body is None:
-        return None
+def parse_fast_utf8(body: bytes, sep: str | None = None, hints=()) -> pd.DataFrame | None:
+    """`parse_fast` on the bytes of a plain UTF-8 export (`plain_utf8`), without decoding the whole file into one
+    string first: the C parser reads the bytes in blocks, so a large export costs about its own size in memory
+    rather than several times it. None when the file needs the careful parser."""
     body = body.rstrip(b"\r\n")
     head = body[:1 << 20].decode("utf-8", errors="ignore")
     if not head.strip() or check_text(body[:4096], head, "a CSV/TSV file") != head:
@@ -462,12 +455,7 @@ def parse_fast_utf8(data: bytes, sep: str | None = None, hints=()) -> pd.DataFra
     check_header_width(head, sep, hints)
     if body.count(b"\r") != body.count(b"\r\n") or b"\n\n" in body or b"\r\n\r\n" in body:
         return None
-    try:
-        with unlimited_fields():
-            rows = list(itertools.islice(csv.reader(io.StringIO(head, newline=""), delimiter=sep), HEADER_SCAN))
-    except csv.Error:
-        return None
-    if not rows or find_header(rows, hints) != 0:
+    if not header_comes_first(head, sep, hints):
         return None
     try:
         blocks = pd.read_csv(io.BytesIO(body), sep=sep, header=None, dtype=str, na_filter=False, engine="c",
@@ -484,15 +472,14 @@ def parse_fast_utf8(data: bytes, sep: str | None = None, hints=()) -> pd.DataFra
 BLOCK_BYTES, BLOCKED_FROM = 8 << 20, 32 << 20  # a UTF-8 export this large is parsed in blocks of about this size
 
 
-def parse_utf8_blocks(data: bytes, sep: str | None = None, hints=()) -> tuple[pd.DataFrame, list[str]] | None:
+def parse_utf8_blocks(body: bytes, sep: str | None = None, hints=()) -> tuple[pd.DataFrame, list[str]] | None:
     """A large plain UTF-8 export that the fast parser cannot take (fields over several lines, blank lines) parsed
     by `parse_delimited` block by block, so memory holds one block's lines and records, not the whole file's.
     Blocks end at a line break outside quotes; each later block is parsed under the first block's header, and
     its rows are numbered by their line in the file. A record broken by an unquoted line break exactly where a
-    block ends shows as two short rows rather than one broken record. None for a smaller or non-UTF-8 file, and
+    block ends shows as two short rows rather than one broken record. None for a smaller file, and
     for a file with broken quoting (its quotes do not pair up, so blocks cannot be cut safely)."""
-    body = plain_utf8(data) if len(data) >= BLOCKED_FROM else None
-    if body is None:
+    if len(body) < BLOCKED_FROM:
         return None
     body = body.rstrip(b"\r\n")
     cuts = block_cuts(body, BLOCK_BYTES)
@@ -504,10 +491,11 @@ def parse_utf8_blocks(data: bytes, sep: str | None = None, hints=()) -> tuple[pd
     header = io.StringIO()
     csv.writer(header, delimiter=sep, lineterminator="\n").writerow(names)
     frames = [first]
+    line = 1 + body.count(b"\n", 0, cuts[1])  # the file line a block starts on
     for start, end in zip(cuts[1:], [*cuts[2:], len(body)]):
         block, more = parse_delimited(header.getvalue() + body[start:end].decode("utf-8"), sep, names)
-        line = 1 + body.count(b"\n", 0, start)  # the file line the block starts on
         frames.append(block.assign(_row=block["_row"].to_numpy() + line - 2))
+        line += body.count(b"\n", start, end)
         notes += [n for n in more if n not in notes]
     frame = pd.concat(frames, ignore_index=True)
     if "_malformed" in frame and frame["_malformed"].eq(BROKEN_QUOTE).any():
@@ -533,6 +521,16 @@ def block_cuts(body: bytes, size: int) -> list[int]:
         cuts.append(at + 1)
         target = at + 1 + size
     return cuts
+
+
+def header_comes_first(head: str, sep: str, hints=()) -> bool:
+    """Whether the first line of `head` (the start of a file) is its header, as `find_header` decides."""
+    try:
+        with unlimited_fields():
+            rows = list(itertools.islice(csv.reader(io.StringIO(head, newline=""), delimiter=sep), HEADER_SCAN))
+    except csv.Error:
+        return False
+    return bool(rows) and find_header(rows, hints) == 0
 
 
 def has_short_rows(frame: pd.DataFrame, text: str | bytes, sep: str) -> bool:

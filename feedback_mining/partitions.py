@@ -8,11 +8,11 @@ stable hash of their customer (a survey without one: of its response id), commen
 1. `enrich_partition`: the text stages on its texts (`pipeline.enrich_in_chunks`);
 2. `finish_partition`: duplicates across partitions (given by the caller), items, ticket evidence, effort,
    corrections, the rank partials and the small, mergeable summaries the report and `run.json` need: counts
-   (`Tally`), the scale-direction table, the report's candidate rows and a sample of texts for drift.
+   (`_tally`), the scale-direction table, the report's candidate rows and a sample of texts for drift.
 
 Between the steps the caller marks a text as a duplicate when the same cleaned text (case-insensitive) came earlier
-in its partition or in an earlier partition (`earlier_duplicates`, fed the partitions' text hashes in partition
-order), so both engines flag the same texts. Partials are summed as a tree in partition order (`tree_sum`), so
+in its partition or in an earlier partition (`SeenTexts`, fed the partitions' text hashes in partition order),
+so both engines flag the same texts. Partials are summed as a tree in partition order (`tree_sum`), so
 the figures do not depend on which engine or worker computed a partition.
 """
 
@@ -307,22 +307,15 @@ class Merged:
     items: pd.DataFrame | None = None  # all of them, for a week of one partition
 
 
-def merge_finished(results: list[Finished], config: Config) -> Merged:
-    """Merge partition results given in partition order (their items are not kept)."""
-    return Accumulator(config, results).merged()
-
-
 class Accumulator:
     """Partition results kept as they come, in any order: the small ones whole, the drift sample and the report's
     candidates cut back to their size at each step (so memory does not hold every partition's texts);
     `merged()` adds them up in partition order."""
 
-    def __init__(self, config: Config, results=()):
+    def __init__(self, config: Config):
         self.config, self.results = config, {}
         self.sample: pd.DataFrame | None = None
         self.candidates: dict[int, pd.DataFrame] = {}
-        for k, r in enumerate(results):
-            self.add(k, r)
 
     def add(self, index: int, result: Finished) -> None:
         if result.drift_sample is not None:

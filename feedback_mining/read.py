@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import glob
 import re
 import tomllib
 from collections import Counter
@@ -81,8 +82,7 @@ def input_files(path: Path) -> list[Path]:
     path = Path(path)
     if path.exists() or not GLOB_MAGIC.search(str(path)):
         return [path]
-    files = sorted(p for p in Path(path.anchor or ".").glob(str(path.relative_to(path.anchor)) if path.anchor
-                                                           else str(path)) if p.is_file())
+    files = sorted(Path(p) for p in glob.glob(str(path)) if Path(p).is_file())
     if not files:
         raise InputError(path, "no file matches this pattern; check the folder and the pattern (quote it in the "
                                "shell, so that the program expands it)")
