@@ -8,6 +8,7 @@ stages once more with counting dictionaries to say how often each cache answered
 
 from __future__ import annotations
 
+import sys
 import time
 from contextlib import contextmanager
 
@@ -140,6 +141,7 @@ def cache_rates(frame: pd.DataFrame) -> dict[str, tuple[int, float]]:
     forget_caches()
     with _counting() as swapped:
         out = frame[["text"]].pipe(clean).pipe(detect).pipe(analyse)
+        footprint = cache_footprint()
         rates = {label: (module.__dict__[attr].hits + module.__dict__[attr].misses,
                          module.__dict__[attr].hits / max(1, module.__dict__[attr].hits + module.__dict__[attr].misses))
                  for label, module, attr, _ in swapped}
@@ -158,4 +160,18 @@ def cache_rates(frame: pd.DataFrame) -> dict[str, tuple[int, float]]:
                     rates[f"{module.__name__.split('.')[-1]}.{name}"] = (info.hits + info.misses,
                                                                           info.hits / (info.hits + info.misses))
     forget_caches()
-    return rates
+    return rates, footprint
+
+
+def cache_footprint() -> tuple[int, float]:
+    """(entries, MiB) of the per-word dict caches and lemma caches now: keys and values by `sys.getsizeof`,
+    each distinct value once, plus the tables; the memory a run's vocabulary costs a process (bounded by
+    `word_caches.LIMIT` entries a cache)."""
+    caches = [getattr(module, attr) for _, module, attr in _dict_caches()]
+    caches += [lemmatizer.cache_ for lemmatizer in analyse_module._LEMMATIZERS.values()]
+    entries, size = 0, 0
+    for cache in caches:
+        entries += len(cache)
+        values = {id(v): v for v in cache.values()}
+        size += sys.getsizeof(cache) + sum(map(sys.getsizeof, cache)) + sum(map(sys.getsizeof, values.values()))
+    return entries, size / 2**20

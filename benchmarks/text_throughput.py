@@ -45,6 +45,7 @@ from feedback_mining.example import make_example  # noqa: E402
 from feedback_mining.lang.ru import morph_analyzer  # noqa: E402
 from feedback_mining.language import detect_languages  # noqa: E402
 from feedback_mining.pipeline import PARALLEL_MIN_TEXTS, enrich_in_chunks  # noqa: E402
+from feedback_mining.word_caches import LIMIT  # noqa: E402
 from text_stats import cache_rates, cpu_seconds, forget_caches, real_texts, stage_times, word_forms  # noqa: E402
 
 
@@ -280,8 +281,11 @@ def print_stages(frame: pd.DataFrame) -> None:
     seconds = stage_times(frame)
     print("stages, one process, caches cold: " + ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items())
           + f" (total {sum(seconds.values()):.2f} s)")
-    for label, (lookups, rate) in cache_rates(frame).items():
+    rates, (entries, mib) = cache_rates(frame)
+    for label, (lookups, rate) in rates.items():
         print(f"  cache {label:52s} {lookups:10,} look-ups  {rate:6.1%} hits")
+    print(f"  per-word caches after the run: {entries:,} entries, {mib:.1f} MiB ({mib * 2**20 / max(entries, 1):.0f} B "
+          f"an entry; each cache is cut back past {LIMIT:,} entries)")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import pandas as pd
 
 from feedback_mining.gc_pause import without_gc
 from feedback_mining.lang import Language, get_language
+from feedback_mining.word_caches import trim
 
 _WORD = re.compile(r"\w+")
 _TOKEN_PATTERNS = {"uk": re.compile(r"\w+(?:'\w+)*"), "fa": re.compile(r"\w+(?:\u200c\w+)*")}
@@ -66,6 +67,7 @@ class Lemmatizer:
         return lemma
 
     def lemmas(self, words: list[str]) -> list[str]:
+        trim(self.cache_)  # before the look-ups, which then find every word
         new = set(words).difference(self.cache_)  # one pass in C, then one look-up a token
         if new:
             lemma = self.language.lemma

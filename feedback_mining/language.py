@@ -21,6 +21,7 @@ from feedback_mining.lang import IDENTITY, SUPPORTED, get_language
 from feedback_mining.lang.en import lemma_table
 from feedback_mining.lang.fa import normalise as fa_letters
 from feedback_mining.lang.ru import morph_analyzer
+from feedback_mining.word_caches import trim
 
 _SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]+"),
             "cyrillic": re.compile(r"[\u0400-\u04ff]+"), "latin": re.compile(r"[a-zA-Z\u00c0-\u024f]+")}
@@ -142,6 +143,7 @@ def _lingua_codes(texts: list[str], script: str) -> list[str]:
 
 def detect_languages(texts: list[str]) -> list[str]:
     """Language codes for a batch of texts: the fast path first, lingua (batched per script) for the rest."""
+    trim(_VOTES)
     scripts = [dominant_script(t) for t in texts]
     codes = [fast_language(t, s) for t, s in zip(texts, scripts)]
     for script in _CANDIDATES:

@@ -24,6 +24,7 @@ from importlib import resources
 
 from feedback_mining.lang.ru import dictionary_parses, morph_analyzer
 from feedback_mining.ner import per_spans
+from feedback_mining.word_caches import trim
 
 SURE, MAYBE, UNKNOWN, NONE = "sure", "maybe", "unknown", "none"
 _PERSON = {"Name", "Surn", "Patr"}
@@ -426,6 +427,8 @@ def redact(text: str, spans: list[tuple[int, int]] | None = None) -> str:
 def redact_all(texts: list[str]) -> list[str]:
     """`redact` on each text, with the same result: each text screened and tokenised once, and the NER run once,
     in batches, over the windows of all the texts that need it."""
+    for cache in (_SCREENED, _SHAPES, _KINDS):
+        trim(cache)
     out = list(texts)
     rows = [i for i, text in enumerate(texts) if could_hold_names(text)]
     tokens = [_Tokens(texts[i]) for i in rows]

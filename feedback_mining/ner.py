@@ -4,7 +4,8 @@ The same model as `natasha.NewsNERTagger.map`, arranged for thousands of windows
 asks about): slovnet pads every batch of 8 texts to its longest and runs each layer batch by batch; here all the
 texts' tokens stand in one sequence, one zero position between two texts, and each layer runs over blocks of that
 sequence. The zero position is what slovnet's padding gives a text's edges (the pad embedding is zero and every
-layer zeroes padded positions again), so each text is computed as alone. Tokens are razdel's, as slovnet's.
+layer zeroes padded positions again), so each text is computed as alone. Tokens are razdel's, as slovnet's (each
+distinct chunk between spaces tokenised once: `razdel_words`).
 The first convolution (990 inputs a position) is summed from each token's products with its weights, computed
 once per token form; the same weights in another order of summation, so a score may differ in its last bits
 from slovnet's: `tests/test_ner.py` checks the spans against natasha's own (they were also identical on all
@@ -16,6 +17,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+
+from feedback_mining.word_caches import trim
 
 BLOCK = 512  # positions per matrix product: large enough for BLAS, small enough to stay in the CPU cache
 MAX_TOKENS = 20_000  # token forms whose first-layer products are kept (60 MB; 40,000 real texts need 7,000)
@@ -136,15 +139,47 @@ def _decode(emissions: np.ndarray, bounds: list[tuple[int, int]]) -> list[np.nda
     return out
 
 
+# razdel joins two atoms only when no space is between them, and looks past a space only for a dash or an
+# underscore next to it (`какой-` `то`), or a `.` `,` `/` `\` next to a number (`1.` `5`): a chunk of text
+# between spaces that starts and ends otherwise has the same tokens wherever it stands
+_JOINS_ACROSS = frozenset("‑–—−-_")
+_BETWEEN_NUMBERS = frozenset(".,/\\")
+_CHUNK_TOKENS: dict[str, list[str]] = {}  # chunk -> its razdel tokens
+
+
+def _stands_alone(chunk: str) -> bool:
+    if len(chunk) == 1:
+        return True
+    first, last = chunk[0], chunk[-1]
+    return not (first in _JOINS_ACROSS or last in _JOINS_ACROSS or first in _BETWEEN_NUMBERS and chunk[1].isdigit()
+                or last in _BETWEEN_NUMBERS and chunk[-2].isdigit())
+
+
+def razdel_words(text: str) -> list[str]:
+    """The texts of razdel's tokens of `text` (what slovnet's `tokenize` gives), tokenising each distinct chunk
+    between spaces once; a text with a chunk whose tokens could depend on its neighbours goes to razdel whole."""
+    from razdel import tokenize
+
+    out, cache = [], _CHUNK_TOKENS
+    for chunk in text.split():
+        found = cache.get(chunk)
+        if found is None:
+            if not _stands_alone(chunk):
+                return [token.text for token in tokenize(text)]
+            found = cache[chunk] = [token.text for token in tokenize(chunk)]
+        out += found
+    return out
+
+
 def per_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
     """natasha's PER spans (start, stop) of each text, the same as `NewsNERTagger.map` finds. One BLAS thread:
     the CNN's matrix products are small (measured six times faster on 2 busy cores)."""
     from slovnet.bio import bio_spans
     from slovnet.markup import find_tokens
-    from slovnet.token import tokenize
     from threadpoolctl import threadpool_limits
 
-    words = [[token.text for token in tokenize(text)] for text in texts]
+    trim(_CHUNK_TOKENS)
+    words = [razdel_words(text) for text in texts]
     keep = [row for row, found in enumerate(words) if found]
     out: list[list[tuple[int, int]]] = [[] for _ in texts]
     if not keep:

@@ -16,6 +16,7 @@ import numpy as np
 from feedback_mining.analyse import lemmatizer, mark_negation, tokenize
 from feedback_mining.lang import get_language
 from feedback_mining.tokens import Tokens
+from feedback_mining.word_caches import over_limit
 
 LANGUAGE_KEYS = ("en", "ru", "uk", "fa")
 # "ждать не пришлось", "не пришлось ждать": a negated "had to" next to a match cancels it
@@ -113,8 +114,14 @@ class TermMatcher:
                     self.followers_[token] = second  # it starts terms of several words only
         self.seen_ |= tokens
 
+    def _forget_if_full(self) -> None:
+        """Start the token caches again once they hold more than `word_caches.LIMIT` tokens (bounded memory)."""
+        if over_limit(self.seen_):
+            self.candidates_, self.followers_, self.seen_ = {}, {}, set()
+
     def matches(self, tokens: list[str]) -> list[tuple[str, str, int]]:
         """Return (label, term, position) for every match, skipping matches beside a negated "had to"."""
+        self._forget_if_full()
         distinct = set(tokens)
         new = distinct - self.seen_
         if new:
@@ -148,6 +155,7 @@ class TermMatcher:
         """(text index, `matches(text.split())`) for each text of a batch with a match; `tokens` is the batch
         split once (`Tokens(texts)`). Only texts holding a token that some term starts with are looked at,
         and only there: the candidates of each distinct token are worked out once."""
+        self._forget_if_full()
         new = set(tokens.forms) - self.seen_
         if new:
             self._learn(new)

@@ -36,3 +36,23 @@ def test_the_token_products_stay_bounded(monkeypatch):
     assert [ner.per_spans([text])[0] for text in texts] == natasha_spans(texts)
     assert len(ner._projections().index) <= 5 + max(len(t.split()) * 3 for t in texts)
     ner._projections.cache_clear()
+
+
+# what razdel joins across a space's neighbour, or not: dashes, underscores, numbers with . , / \, smileys
+TRICKY = ["какой- то", "какой -то", "что-то и — вот", "1 .5", "1. 5", "1 ,5 и 2, 3", "1/ 2", "3 /4", "a\\ 1",
+          "_x y_ z", "- 5", "5 -", ":-) ;) =((( :( ", "т.е. и т.д.", "yahoo! Yahoo !", "Δσ mβж ΔP", "«Вера» (Роман)",
+          "№5 5% $5 5$", "a-b-c d--e ** ***", "?! ... …", "слово.", ".слово", "2.", ".2", "-", "—", "7-8 лет"]
+
+
+def test_razdel_words_are_razdel_tokens():
+    import random
+
+    from razdel import tokenize
+
+    rng = random.Random(3)
+    alphabet = list("аб Вя zZ 19 -—_.,/\\:;()!?«»\"'%…Δ") + ["  ", "\n"]
+    fuzz = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    ner._CHUNK_TOKENS.clear()
+    for text in TRICKY + TEXTS + EDGES + fuzz + fuzz:  # the second time from the chunk cache
+        assert ner.razdel_words(text) == [t.text for t in tokenize(text)], text
+    assert ner._CHUNK_TOKENS  # chunks were cached, not all sent to razdel whole
