@@ -120,12 +120,18 @@ def attach_texts(items: pd.DataFrame, texts: pd.DataFrame, pain_points: list[str
     texts = texts.assign(_order=texts["source"].map(TEXT_ORDER)).sort_values(["item_id", "_order"], kind="stable")
     with_text = texts[texts["clean_text"] != ""]
     several = with_text["item_id"].duplicated(keep=False).to_numpy()
-    grouped = with_text[several].groupby("item_id", sort=False)
-    combined = grouped.agg(
-        clean_text=("clean_text", " \n".join), language=("language", "first"),
-        sentiment=("sentiment", "first"), sentiment_confidence=("sentiment_confidence", "first"),
-        effort_estimate=("effort_estimate", "max"), duplicate=("duplicate", "all"),
-        evidence=("pain_point_evidence", _merge_evidence), **{c: (c, "max") for c in p_cols})
+    multi = with_text[several]
+    combined = multi.groupby("item_id", sort=False).agg(  # pandas' own aggregations; the joins below in Python
+        language=("language", "first"), sentiment=("sentiment", "first"),
+        sentiment_confidence=("sentiment_confidence", "first"), effort_estimate=("effort_estimate", "max"),
+        duplicate=("duplicate", "all"), **{c: (c, "max") for c in p_cols})
+    if len(multi):  # an item's texts are consecutive (sorted by item), its group in order of first appearance
+        ids = multi["item_id"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]).tolist()
+        bounds = list(zip(starts, [*starts[1:], len(ids)]))
+        joined, found = multi["clean_text"].to_numpy(object), multi["pain_point_evidence"].to_numpy(object)
+        combined = combined.assign(clean_text=[" \n".join(joined[a:b]) for a, b in bounds],
+                                   evidence=[_merge_evidence(found[a:b]) for a, b in bounds])
     one = with_text[~several]  # most items have one text: its results are the item's, no aggregation
     evidence = one["pain_point_evidence"].astype(object).to_numpy().copy()
     plain = evidence == "{}"

@@ -148,16 +148,27 @@ def hashes_of(enriched: Enriched) -> np.ndarray:
 
 class SeenTexts:
     """The hashes of the texts of the partitions so far: `earlier(hashes)` of partition k, called in partition
-    order, flags its texts that a partition before it already had."""
+    order, flags its texts that a partition before it already had. The hashes are kept as disjoint sorted runs,
+    each more than twice the size of the next (a new run merges into the ones before it until that holds), so
+    there are at most log2(texts) + 1 runs and a call costs about its own texts times their log, not a sort of
+    all the week's hashes (which made the 40th partition of a 1M week take 1.4 s, 25 s in all)."""
 
     def __init__(self):
-        self.seen = np.zeros(0, dtype=np.uint64)
+        self.runs: list[np.ndarray] = []  # sorted, nonzero, disjoint; decreasing in size
 
     def earlier(self, hashes: np.ndarray) -> np.ndarray:
+        hashes = np.asarray(hashes, dtype=np.uint64)
+        flags = np.zeros(len(hashes), dtype=bool)
+        for run in self.runs:
+            at = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
+            flags |= run[at] == hashes
         filled = hashes != 0
-        flags = np.isin(hashes, self.seen) & filled
-        self.seen = np.union1d(self.seen, hashes[filled])
-        return flags
+        new = np.unique(hashes[filled & ~flags])  # the runs stay disjoint: each hash kept once
+        while self.runs and len(self.runs[-1]) < 2 * len(new):
+            new = np.union1d(self.runs.pop(), new)
+        if len(new):
+            self.runs.append(new)
+        return flags & filled
 
 
 # ---------------------------------------------------------------- step 2: items and partials

@@ -127,6 +127,16 @@ def test_duplicates_across_partitions_are_flagged_after_the_first_partition():
     assert second.tolist() == [True, False, False, True]  # 0 is an empty text, never a duplicate
 
 
+def test_duplicates_across_many_partitions_match_a_set_of_everything_seen():
+    rng, seen, everything = np.random.default_rng(4), SeenTexts(), set()
+    for size in rng.integers(0, 400, 40):
+        hashes = rng.integers(0, 3000, size).astype(np.uint64)  # repeats within and across partitions, and 0s
+        flags = seen.earlier(hashes)
+        assert flags.tolist() == [h != 0 and int(h) in everything for h in hashes]
+        everything |= {int(h) for h in hashes if h}
+    assert len(seen.runs) <= np.log2(len(everything)) + 1 and sum(map(len, seen.runs)) == len(everything)
+
+
 def test_tree_sum_adds_in_order_as_a_balanced_tree():
     assert tree_sum([1, 2, 3, 4, 5]) == 15
     assert tree_sum(["a", "b", "c"]) == "abc"  # order kept
