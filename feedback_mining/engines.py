@@ -98,26 +98,59 @@ class ItemsDataset(ItemsFile):
 
 def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, writer: ItemsFile,
               say=lambda line: None, progress=None) -> tuple[Merged, dict]:
-    """Every partition in turn in this process; returns the merged results and seconds per stage."""
+    """Every partition in turn; returns the merged results and seconds per stage. With several partitions and
+    cores, a partition's items and partials (`finish_partition`, single-threaded pandas) are made by a worker
+    process while this one starts the next partition's text stages, taking more of their batches meanwhile
+    (`pipeline._shared_batches`); results are kept in partition order, so they are the same either way."""
+    from collections import deque
+
+    from joblib import effective_n_jobs
+
     n = partition_count(rows, config.partition_size)
+    cores = effective_n_jobs(config.n_jobs)
+    pool = None
+    if n > 1 and cores > 1:
+        from feedback_mining.pipeline import worker_pool
+        pool = worker_pool(cores)
     seen, results, seconds = SeenTexts(), Accumulator(config), {"text": 0.0, "join_rank": 0.0}
+    finishing: deque = deque()  # (k, texts, start, future) in partition order
+
+    def collect(block: bool) -> None:
+        while finishing and (block or finishing[0][3].done()):
+            k, texts, start, future = finishing.popleft()
+            _, done = future.result()
+            keep(k, texts, start, done)
+
+    def keep(k, texts, start, done) -> None:
+        writer.keep(k, done, n, config.by)
+        results.add(k, done)
+        if n > 1:
+            say(f"  partition {k + 1}/{n}: {texts:,} texts, {done.tally['items']:,} items "
+                f"({time.perf_counter() - start:.1f} s)")
+
     for k, part in enumerate(partitions(rows, n, writer.path.parent)):
         start = time.perf_counter()
         enriched = enrich_partition(part, classifier, config, n_jobs=config.n_jobs,
                                     progress=progress if n == 1 else None)  # else a line per partition
         middle = time.perf_counter()
-        done = finish_partition(k, part, enriched, seen.earlier(enriched.hashes), classifier.ids, config,
-                                corrections)
-        writer.keep(k, done, n, config.by)
-        results.add(k, done)
         seconds["text"] += middle - start
-        seconds["join_rank"] += time.perf_counter() - middle
-        if n > 1:
-            say(f"  partition {k + 1}/{n}: {len(enriched.texts):,} texts, {done.tally['items']:,} items "
-                f"({time.perf_counter() - start:.1f} s)")
+        earlier = seen.earlier(enriched.hashes)
+        if pool is None:
+            keep(k, len(enriched.texts), start,
+                 finish_partition(k, part, enriched, earlier, classifier.ids, config, corrections))
+            seconds["join_rank"] += time.perf_counter() - middle
+            continue
+        collect(block=True)  # the one before, finished while this one's texts were enriched: memory holds two
+        finishing.append((k, len(enriched.texts), start, pool.submit(_finish, k, part, enriched, earlier,
+                                                                     classifier.ids, config, corrections)))
+        del part, enriched
+        collect(block=False)
+    collect(block=True)
     writer.close()
+    if pool is not None:
+        seconds["join_rank"] = None  # made by a worker meanwhile: not a stage of its own
     return results.merged(), {"engine": "local", "workers": 1, "partitions": n,
-                                     "seconds": {k: round(v, 3) for k, v in seconds.items()}}
+                              "seconds": {k: round(v, 3) for k, v in seconds.items() if v is not None}}
 
 
 def partitions(rows: dict[str, pd.DataFrame], n: int, work: Path):

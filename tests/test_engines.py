@@ -42,6 +42,11 @@ def split(tmp_path_factory, week_files):
 
 
 @pytest.fixture(scope="module")
+def split_one_process(tmp_path_factory, week_files):
+    return run(tmp_path_factory, week_files, "split1", "--partition-size", "300", "--jobs", "1")
+
+
+@pytest.fixture(scope="module")
 def on_dask(tmp_path_factory, week_files):
     pytest.importorskip("distributed")
     return run(tmp_path_factory, week_files, "dask", "--partition-size", "300", "--engine", "dask", "--workers", "2")
@@ -68,6 +73,16 @@ def test_a_week_in_partitions_gives_the_figures_of_the_week_in_one_piece(whole, 
     assert manifest["engine"]["partitions"] > 2 and manifest["engine"]["engine"] == "local"
     assert json.loads((whole / "run.json").read_text(encoding="utf-8"))["engine"]["partitions"] == 1
     assert_same_figures(whole, split)
+
+
+def test_partitions_finished_by_a_worker_give_the_figures_of_one_process(split, split_one_process):
+    # with 2 cores a worker makes each partition's items while this process enriches the next one's texts
+    assert_same_figures(split, split_one_process, tolerance=0)
+    pd.testing.assert_frame_equal(pd.read_parquet(split / "items.parquet"),
+                                  pd.read_parquet(split_one_process / "items.parquet"))
+    runs = [json.loads((out / "run.json").read_text()) for out in (split, split_one_process)]
+    assert runs[0]["engine"]["partitions"] == runs[1]["engine"]["partitions"] > 1
+    assert runs[0]["reconciliation"] == runs[1]["reconciliation"]
 
 
 def test_the_dask_engine_gives_the_local_engines_figures(split, on_dask):
