@@ -101,7 +101,7 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
     """Every partition in turn; returns the merged results and seconds per stage. With several partitions and
     cores, a partition's items and partials (`finish_partition`, single-threaded pandas) are made by a worker
     process while this one starts the next partition's text stages, taking more of their batches meanwhile
-    (`pipeline._shared_batches`); results are kept in partition order, so they are the same either way."""
+    (`pipeline._shared_batches`, `busy`); results are kept in partition order, so they are the same either way."""
     from collections import deque
 
     from joblib import effective_n_jobs
@@ -131,7 +131,8 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
     for k, part in enumerate(partitions(rows, n, writer.path.parent)):
         start = time.perf_counter()
         enriched = enrich_partition(part, classifier, config, n_jobs=config.n_jobs,
-                                    progress=progress if n == 1 else None)  # else a line per partition
+                                    progress=progress if n == 1 else None,  # else a line per partition
+                                    busy=finishing[-1][3] if finishing else None)
         middle = time.perf_counter()
         seconds["text"] += middle - start
         earlier = seen.earlier(enriched.hashes)

@@ -129,14 +129,15 @@ def text_hashes(clean_text: pd.Series) -> np.ndarray:
 
 
 def enrich_partition(rows: dict[str, pd.DataFrame], classifier, config: Config, n_jobs: int = 1,
-                     progress=None) -> Enriched:
-    """The text stages on the texts of one partition's rows."""
+                     progress=None, busy=None) -> Enriched:
+    """The text stages on the texts of one partition's rows (`busy`: see `pipeline.enrich_in_chunks`)."""
     from feedback_mining.pipeline import collect_texts, enrich_in_chunks, text_warnings
 
     keep = [*TEXT_COLUMNS, *(f"p_{pp}" for pp in classifier.ids), "features"]
     raw = collect_texts(rows)
     notes = Counter(text_warnings(raw["text"]))
-    texts = enrich_in_chunks(raw, classifier, config.chunk_size, progress=progress, keep=keep, n_jobs=n_jobs)
+    texts = enrich_in_chunks(raw, classifier, config.chunk_size, progress=progress, keep=keep, n_jobs=n_jobs,
+                             busy=busy)
     notes["no_letters (language und)"] += int((texts["language"] == "und").sum()) if len(texts) else 0
     return Enriched(texts.reset_index(drop=True), text_hashes(texts["clean_text"]) if len(texts) else
                     np.zeros(0, np.uint64), notes)

@@ -123,17 +123,18 @@ def _enrich_in_worker(batch: pd.DataFrame, key: str, blob: bytes, text_col: str,
 
 def enrich_in_chunks(frame: pd.DataFrame, classifier: ModelClassifier | LexiconClassifier | None, chunk_size: int,
                      text_col: str = "text",
-                     progress=None, keep: list[str] | None = None, n_jobs: int = 1) -> pd.DataFrame:
+                     progress=None, keep: list[str] | None = None, n_jobs: int = 1, busy=None) -> pd.DataFrame:
     """Run the text stages on batches of rows, in order, on `n_jobs` processes (-1 = every core) when there are
-    enough texts: `n_jobs - 1` worker processes (loky) and this one share the batches (`_shared_batches`), so n
-    cores hold n copies of the models, not n + 1. Flags duplicates across batches; `keep` drops the other
-    columns."""
+    enough texts: this process takes every n-th batch itself and `n_jobs - 1` worker processes (loky) the others,
+    so n cores hold n copies of the models, not n + 1. `busy`: a task the workers run first (a future), while
+    which this process takes the batches they would make it wait for. Flags duplicates across batches; `keep`
+    drops the other columns."""
     workers = effective_n_jobs(n_jobs) if len(frame) >= PARALLEL_MIN_TEXTS else 1
     size = chunk_size if workers == 1 else max(1000, min(chunk_size, -(-len(frame) // (workers * 4))))
     batches = chunks(frame, size)
     here = lambda batch: enrich_texts(batch, classifier, text_col)  # noqa: E731
     results = (here(batch) for batch in batches) if workers == 1 else \
-        _shared_batches(batches, classifier, text_col, keep, workers, here)
+        _shared_batches(batches, classifier, text_col, keep, workers, here, busy)
     seen: set[int] = set()
     done = []
     for enriched in results:
@@ -152,28 +153,41 @@ def worker_pool(workers: int):
     return get_reusable_executor(max_workers=workers - 1)
 
 
-def _shared_batches(batches, classifier, text_col, keep, workers: int, here):
-    """The batches' results in order. A batch goes to the worker processes while fewer than two a worker are
-    waiting there, else this process runs it: so this process takes about its share when the workers are free,
-    and more while they are busy (finishing the previous partition, see `engines.run_local`)."""
+class _Made:
+    """A batch's result made in this process ahead of its turn."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+
+
+def _shared_batches(batches, classifier, text_col, keep, workers: int, here, busy=None):
+    """The batches' results in order: batch i in this process when i % workers == 0, else in one of the
+    `workers - 1` loky processes, a few batches ahead, so both kinds run at the same time. While `busy` (a task
+    queued before these batches) runs, a batch goes to the workers only when fewer batches than workers wait
+    there; this process makes the others at once, instead of waiting for the workers' first results."""
     from collections import deque
 
     blob = pickle.dumps(classifier)
     key = hashlib.blake2b(blob, digest_size=16).hexdigest()
     executor = worker_pool(workers)
-    ready: deque = deque()  # in batch order: a result made here, or a worker's future
-    for batch in batches:
-        waiting = sum(1 for item in ready if not isinstance(item, pd.DataFrame) and not item.done())
-        ready.append(executor.submit(_enrich_in_worker, batch, key, blob, text_col, keep)
-                     if waiting < 2 * (workers - 1) else here(batch))
-        while ready and (isinstance(ready[0], pd.DataFrame) or ready[0].done()):
-            yield _result(ready.popleft())
-    while ready:
-        yield _result(ready.popleft())
+    submit = lambda batch: executor.submit(_enrich_in_worker, batch, key, blob, text_col, keep)  # noqa: E731
+    pending: deque = deque()
+    for i, batch in enumerate(batches):
+        if busy is not None and not busy.done():
+            waiting = sum(1 for item in pending if hasattr(item, "done") and not item.done())
+            pending.append(submit(batch) if waiting < workers - 1 else _Made(here(batch)))
+            continue
+        pending.append(batch if i % workers == 0 else submit(batch))
+        while len(pending) > 2 * workers:
+            yield _result(pending.popleft(), here)
+    while pending:
+        yield _result(pending.popleft(), here)
 
 
-def _result(item) -> pd.DataFrame:
-    return item if isinstance(item, pd.DataFrame) else item.result()
+def _result(item, here) -> pd.DataFrame:
+    if isinstance(item, _Made):
+        return item.frame
+    return here(item) if isinstance(item, pd.DataFrame) else item.result()
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
