@@ -11,7 +11,6 @@ partitions, so their figures are the same; only the place differs.
 
 from __future__ import annotations
 
-import ctypes
 import shutil
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from feedback_mining.errors import UsageError
+from feedback_mining.memory import release_memory
 from feedback_mining.report.files import item_table
 from feedback_mining.partitions import (
     Accumulator,
@@ -169,16 +169,6 @@ def partitions(rows: dict[str, pd.DataFrame], n: int, work: Path):
         yield load_partition(folder)
         shutil.rmtree(folder, ignore_errors=True)
         release_memory()  # what the partition's work held
-
-
-def release_memory() -> None:
-    """Give free memory back to the system (Arrow's pool; glibc's malloc_trim, where there is glibc), so what the
-    inputs held before they were written out is not counted as ours any more."""
-    pa.default_memory_pool().release_unused()  # Arrow's own allocator (the text columns are Arrow strings)
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def dask_client(config):

@@ -481,8 +481,10 @@ def parse_utf8_blocks(body: bytes, sep: str | None = None, hints=()) -> tuple[pd
     for a file with broken quoting (its quotes do not pair up, so blocks cannot be cut safely)."""
     if len(body) < BLOCKED_FROM:
         return None
-    body = body.rstrip(b"\r\n")
-    cuts = block_cuts(body, BLOCK_BYTES)
+    size = len(body)  # without the line breaks at the end (not `rstrip`: that would copy the whole file)
+    while size and body[size - 1] in b"\r\n":
+        size -= 1
+    cuts = block_cuts(body, BLOCK_BYTES, size)
     if len(cuts) < 2:
         return None
     first, notes = parse_delimited(body[:cuts[1]].decode("utf-8"), sep, hints)
@@ -492,7 +494,7 @@ def parse_utf8_blocks(body: bytes, sep: str | None = None, hints=()) -> tuple[pd
     csv.writer(header, delimiter=sep, lineterminator="\n").writerow(names)
     frames = [first]
     line = 1 + body.count(b"\n", 0, cuts[1])  # the file line a block starts on
-    for start, end in zip(cuts[1:], [*cuts[2:], len(body)]):
+    for start, end in zip(cuts[1:], [*cuts[2:], size]):
         block, more = parse_delimited(header.getvalue() + body[start:end].decode("utf-8"), sep, names)
         frames.append(block.assign(_row=block["_row"].to_numpy() + line - 2))
         line += body.count(b"\n", start, end)
@@ -506,16 +508,17 @@ def parse_utf8_blocks(body: bytes, sep: str | None = None, hints=()) -> tuple[pd
     return frame, notes
 
 
-def block_cuts(body: bytes, size: int) -> list[int]:
-    """Offsets where blocks of about `size` bytes start: 0, then just after a line break with an even number of
-    quote characters before it (so outside any quoted field)."""
+def block_cuts(body: bytes, size: int, end: int | None = None) -> list[int]:
+    """Offsets where blocks of about `size` bytes of `body[:end]` start: 0, then just after a line break with an
+    even number of quote characters before it (so outside any quoted field)."""
+    end = len(body) if end is None else end
     cuts, quotes, last = [0], 0, 0
     target = size
-    while target < len(body):
-        at = body.find(b"\n", target)
+    while target < end:
+        at = body.find(b"\n", target, end)
         while at != -1 and (quotes + body.count(b'"', last, at)) % 2:
-            at = body.find(b"\n", at + 1)
-        if at == -1 or at + 1 >= len(body):
+            at = body.find(b"\n", at + 1, end)
+        if at == -1 or at + 1 >= end:
             break
         quotes, last = quotes + body.count(b'"', last, at + 1), at + 1
         cuts.append(at + 1)

@@ -37,6 +37,7 @@ from feedback_mining.rank import Partials
 from feedback_mining.read import OPTIONAL, REJECT_COLUMNS, REQUIRED, Source, read_source, validate_source
 from feedback_mining.read import reject_reasons
 from feedback_mining.learning.registry import file_sha256
+from feedback_mining.memory import release_memory
 
 log = logging.getLogger("feedback_mining")
 
@@ -226,7 +227,11 @@ def read_inputs(config: Config, frames: dict[str, pd.DataFrame] | None = None) -
     """Read and validate every configured source (or validate in-memory frames, for tests and notebooks)."""
     if frames is not None:
         return {name: validate_source(frame, name, config) for name, frame in frames.items()}
-    return {name: read_source(name, path, config) for name, path in config.inputs().items()}
+    sources = {}
+    for name, path in config.inputs().items():
+        sources[name] = read_source(name, path, config)
+        release_memory()  # what reading the file held (its bytes, blocks, copies) before the next file adds its own
+    return sources
 
 
 def run_job(config: Config, frames: dict[str, pd.DataFrame] | None = None, progress=None, say=None,

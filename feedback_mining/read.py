@@ -30,6 +30,7 @@ from feedback_mining.checks import scale_problems
 from feedback_mining.config import Config, Scale
 from feedback_mining.errors import InputError
 from feedback_mining.formats import header_key, load_table, sheet_names
+from feedback_mining.memory import release_memory
 from feedback_mining.values import implausible, parse_dates, parse_scores, plausible_range
 
 __all__ = ["Source", "load_table", "normalise_touchpoint_names", "read_source", "reject_reasons", "validate_source"]
@@ -339,6 +340,7 @@ def read_source(source: str, path: Path, config: Config) -> Source:
     sheet = config.sheet_of(source)
     try:
         frame = _mapped_table(source, path, config, sheet)
+        release_memory()  # the file's bytes and parsed blocks, before validation makes its copies
         check_columns(frame, source, path)
     except InputError as e:
         other = None if sheet is not None else _sheet_with_columns(source, path, config)
