@@ -44,7 +44,7 @@ from feedback_mining.clean import clean_texts  # noqa: E402
 from feedback_mining.example import make_example  # noqa: E402
 from feedback_mining.lang.ru import morph_analyzer  # noqa: E402
 from feedback_mining.language import detect_languages  # noqa: E402
-from feedback_mining.pipeline import PARALLEL_MIN_TEXTS, enrich_in_chunks  # noqa: E402
+from feedback_mining.pipeline import PARALLEL_MIN_TEXTS, enrich_in_chunks, stop_worker_pools  # noqa: E402
 from feedback_mining.word_caches import LIMIT  # noqa: E402
 from text_stats import cache_rates, cpu_seconds, forget_caches, real_texts, stage_times, word_forms  # noqa: E402
 
@@ -81,9 +81,7 @@ def peak_rss_mib() -> float:
 
 def cold_start() -> None:
     """Forget every cache and worker process, so a measurement starts as a fresh run would."""
-    from joblib.externals.loky import get_reusable_executor
-
-    get_reusable_executor().shutdown(wait=True)
+    stop_worker_pools()
     forget_caches()
 
 

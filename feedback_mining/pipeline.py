@@ -146,12 +146,28 @@ def enrich_in_chunks(frame: pd.DataFrame, classifier: ModelClassifier | LexiconC
     return pd.concat(done) if done else frame
 
 
-def worker_pool(workers: int):
-    """The `workers - 1` loky processes that help this one (the same pool for every caller asking with the same
-    `workers`: asking with another number would restart it)."""
-    from joblib.externals.loky import get_reusable_executor
+_POOLS: dict[int, object] = {}  # workers -> the pool of its helper processes, kept for later chunks and runs
 
-    return get_reusable_executor(max_workers=workers - 1)
+
+def worker_pool(workers: int):
+    """The `workers - 1` processes (loky) that help this one, started on first use and kept. Our own pool, not
+    loky's shared one: joblib's `Parallel` (training, tuning) takes that one and expects to have made it."""
+    import atexit
+
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    pool = _POOLS.get(workers)
+    flags = getattr(pool, "_flags", None)
+    if pool is None or (flags is not None and (flags.broken or flags.shutdown)):  # a worker died: start again
+        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers - 1)
+        atexit.register(pool.shutdown, wait=False, kill_workers=True)
+    return pool
+
+
+def stop_worker_pools() -> None:
+    """End the helper processes (the benchmarks start each measurement without them)."""
+    while _POOLS:
+        _POOLS.popitem()[1].shutdown(wait=True, kill_workers=True)
 
 
 class _Made:
