@@ -465,10 +465,5 @@ def clean(frame: pd.DataFrame, text_col: str = "text") -> pd.DataFrame:
 
 
 def count_redactions(texts: pd.Series) -> dict[str, int]:
-    """How many placeholders of each type the cleaned texts hold (Arrow's substring count, one pass each)."""
-    try:
-        array = pa.array(texts.astype(object).where(texts.notna(), None).tolist(), pa.large_string())
-    except (UnicodeEncodeError, pa.ArrowException):  # lone surrogates are not UTF-8
-        return {name: int(texts.str.count(re.escape(placeholder)).sum()) for placeholder, name in PLACEHOLDERS.items()}
-    return {name: int(pc.sum(pc.count_substring(array, placeholder)).as_py() or 0)
-            for placeholder, name in PLACEHOLDERS.items()}
+    """How many placeholders of each type the cleaned texts hold."""
+    return {name: int(texts.str.count(re.escape(placeholder)).sum()) for placeholder, name in PLACEHOLDERS.items()}

@@ -102,8 +102,6 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
     cores, a partition's items and partials (`finish_partition`, single-threaded pandas) are made by a worker
     process while this one starts the next partition's text stages, taking more of their batches meanwhile
     (`pipeline._shared_batches`, `busy`); results are kept in partition order, so they are the same either way."""
-    from collections import deque
-
     from joblib import effective_n_jobs
 
     n = partition_count(rows, config.partition_size)
@@ -112,14 +110,9 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
     if n > 1 and cores > 1:
         from feedback_mining.pipeline import worker_pool
         pool = worker_pool(cores)
-    seen, results, seconds = SeenTexts(), Accumulator(config), {"text": 0.0, "join_rank": 0.0}
-    finishing: deque = deque()  # (k, texts, start, future) in partition order
-
-    def collect(block: bool) -> None:
-        while finishing and (block or finishing[0][3].done()):
-            k, texts, start, future = finishing.popleft()
-            _, done = future.result()
-            keep(k, texts, start, done)
+    seen, results = SeenTexts(), Accumulator(config)
+    seconds = {"text": 0.0} if pool else {"text": 0.0, "join_rank": 0.0}  # a worker's join runs meanwhile
+    finishing = None  # (k, texts, start, future): the partition the worker is finishing
 
     def keep(k, texts, start, done) -> None:
         writer.keep(k, done, n, config.by)
@@ -132,7 +125,7 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
         start = time.perf_counter()
         enriched = enrich_partition(part, classifier, config, n_jobs=config.n_jobs,
                                     progress=progress if n == 1 else None,  # else a line per partition
-                                    busy=finishing[-1][3] if finishing else None)
+                                    busy=finishing[3] if finishing else None)
         middle = time.perf_counter()
         seconds["text"] += middle - start
         earlier = seen.earlier(enriched.hashes)
@@ -141,17 +134,16 @@ def run_local(rows: dict[str, pd.DataFrame], classifier, config, corrections, wr
                  finish_partition(k, part, enriched, earlier, classifier.ids, config, corrections))
             seconds["join_rank"] += time.perf_counter() - middle
             continue
-        collect(block=True)  # the one before, finished while this one's texts were enriched: memory holds two
-        finishing.append((k, len(enriched.texts), start, pool.submit(_finish, k, part, enriched, earlier,
-                                                                     classifier.ids, config, corrections)))
+        if finishing:  # finished while this partition's texts were enriched: memory holds two partitions
+            keep(*finishing[:3], finishing[3].result()[1])
+        finishing = (k, len(enriched.texts), start, pool.submit(_finish, k, part, enriched, earlier, classifier.ids,
+                                                                config, corrections))
         del part, enriched
-        collect(block=False)
-    collect(block=True)
+    if finishing:
+        keep(*finishing[:3], finishing[3].result()[1])
     writer.close()
-    if pool is not None:
-        seconds["join_rank"] = None  # made by a worker meanwhile: not a stage of its own
     return results.merged(), {"engine": "local", "workers": 1, "partitions": n,
-                              "seconds": {k: round(v, 3) for k, v in seconds.items() if v is not None}}
+                              "seconds": {k: round(v, 3) for k, v in seconds.items()}}
 
 
 def partitions(rows: dict[str, pd.DataFrame], n: int, work: Path):

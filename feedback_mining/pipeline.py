@@ -12,6 +12,7 @@ import pickle
 import re
 import tempfile
 import time
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,13 +171,6 @@ def stop_worker_pools() -> None:
         _POOLS.popitem()[1].shutdown(wait=True, kill_workers=True)
 
 
-class _Made:
-    """A batch's result made in this process ahead of its turn."""
-
-    def __init__(self, frame: pd.DataFrame):
-        self.frame = frame
-
-
 def _shared_batches(batches, classifier, text_col, keep, workers: int, here, busy=None):
     """The batches' results in order: batch i in this process when i % workers == 0, else in one of the
     `workers - 1` loky processes, a few batches ahead, so both kinds run at the same time. While `busy` (a task
@@ -191,8 +185,8 @@ def _shared_batches(batches, classifier, text_col, keep, workers: int, here, bus
     pending: deque = deque()
     for i, batch in enumerate(batches):
         if busy is not None and not busy.done():
-            waiting = sum(1 for item in pending if hasattr(item, "done") and not item.done())
-            pending.append(submit(batch) if waiting < workers - 1 else _Made(here(batch)))
+            waiting = sum(1 for item in pending if not isinstance(item, pd.DataFrame) and not item.done())
+            pending.append(submit(batch) if waiting < workers - 1 else _made(here(batch)))
             continue
         pending.append(batch if i % workers == 0 else submit(batch))
         while len(pending) > 2 * workers:
@@ -201,9 +195,14 @@ def _shared_batches(batches, classifier, text_col, keep, workers: int, here, bus
         yield _result(pending.popleft(), here)
 
 
+def _made(frame: pd.DataFrame) -> Future:
+    """A batch's result made in this process ahead of its turn, as a future that is done."""
+    future = Future()
+    future.set_result(frame)
+    return future
+
+
 def _result(item, here) -> pd.DataFrame:
-    if isinstance(item, _Made):
-        return item.frame
     return here(item) if isinstance(item, pd.DataFrame) else item.result()
 
 
