@@ -377,6 +377,9 @@ _NOT_PLAIN = (r"[<&\x00-\x08\x0b-\x1f\x7f-\x9f\x{200b}\x{200e}\x{200f}\x{202a}-\
 _QUOTE_SCREEN = (r"(?i)\n|>|--|original message|исходное сообщение|пересылаемое сообщение|forwarded message|wrote:"
                  r"|(?:от|from|від|از)[^\pL\pN]*:|писал|пише|отправлено с |sent from my |надіслано з |ارسال شده از"
                  r"|с уважением|з повагою|regards|cheers|sincerely|با احترام|با سپاس|ارادتمند")
+# what every `_AT_ONLY` match holds: `@`, `собака`, or `at`/`эт` as a word (between characters that are no ASCII or
+# Cyrillic letter, digit or underscore: a laxer test than Python's `\w`, so an exotic neighbour still passes)
+_OBFUSCATED_SCREEN = r"(?i)собака|@|(?:^|[^A-Za-z0-9_\x{400}-\x{4ff}])(?:at|эт)(?:[^A-Za-z0-9_\x{400}-\x{4ff}]|$)"
 # redaction rule -> an RE2 pattern that every text the rule can change matches (its pre-check, or what every
 # match of its pattern holds); `\d` in Python is any decimal digit, so \p{Nd} in RE2
 _REDACT_SCREENS = {redact_emails: "@", redact_urls: r"www\.|://|WWW\.",
@@ -384,18 +387,33 @@ _REDACT_SCREENS = {redact_emails: "@", redact_urls: r"www\.|://|WWW\.",
                    redact_ibans: r"[A-Z]{2}\p{Nd}{2}", redact_accounts: r"\p{Nd}(?: ?\p{Nd}){19}",  # _IBAN, _ACCOUNT
                    redact_ids: "(?i)" + "|".join(_ID_WORDS),
                    redact_phones: r"(?:\p{Nd}\P{Nd}{0,3}){6}\p{Nd}",
-                   redact_obfuscated_emails: r"(?i)at|собака|эт|@", redact_handles: r"(?i)@|\.me/|\.com/"}
+                   redact_obfuscated_emails: _OBFUSCATED_SCREEN, redact_handles: r"(?i)@|\.me/|\.com/"}
 
 
 def _matches(texts: list[str], *patterns: str) -> dict[str, np.ndarray]:
     """Pattern (RE2 syntax) -> which texts it may match, as a boolean array; every text when some cannot be
-    screened (lone surrogates are not UTF-8)."""
+    screened (lone surrogates are not UTF-8). One pass of all the patterns as one alternative finds the few texts
+    any of them matches (a tenth of real texts); each pattern then reads only those."""
     try:
         array = pa.array(texts, pa.large_string())
     except (UnicodeEncodeError, pa.ArrowException):
         return {pattern: np.ones(len(texts), dtype=bool) for pattern in patterns}
-    return {pattern: pc.match_substring_regex(array, pattern).to_numpy(zero_copy_only=False).astype(bool)
-            for pattern in patterns}
+    some = np.flatnonzero(pc.match_substring_regex(array, _any_of(patterns)).to_numpy(zero_copy_only=False))
+    array = array.take(pa.array(some)) if len(some) < len(texts) / 2 else array
+    out = {}
+    for pattern in patterns:
+        found = pc.match_substring_regex(array, pattern).to_numpy(zero_copy_only=False).astype(bool)
+        if len(array) < len(texts):
+            found, rows = np.zeros(len(texts), dtype=bool), found
+            found[some[rows]] = True
+        out[pattern] = found
+    return out
+
+
+@lru_cache(maxsize=None)
+def _any_of(patterns: tuple[str, ...]) -> str:
+    """One RE2 pattern that matches wherever one of `patterns` does (a leading `(?i)` kept to its own group)."""
+    return "|".join(f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})" for p in patterns)
 
 
 def _apply(rule, texts: np.ndarray, rows: np.ndarray) -> None:

@@ -1,6 +1,7 @@
 """The learned models: metrics against hand-computed values, training on a small sample, the registry refusing
 tampered files, the taxonomy file and negation moving predictions, bad labelled input, unseen languages."""
 
+import copy
 import json
 from pathlib import Path
 
@@ -175,6 +176,22 @@ def test_feature_matrix_equals_the_reference_exactly(shipped_features):
     words, each = shipped_features._words(features), shipped_features._words_each(features)
     for part in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(words, part), getattr(each, part)), part
+
+
+def test_words_kept_from_earlier_batches_give_the_reference_matrix(shipped_features, monkeypatch):
+    from feedback_mining.learning import models
+
+    features = copy.deepcopy(shipped_features)
+    batches = [["Ждал долго, оператор не ответил", "App crashed again!!"], ["ждал ДОЛГО", "оператор 12 мин", ""],
+               ["новое слово", "App ждал"]] * 3
+    monkeypatch.setattr(models, "over_limit", lambda cache: len(cache) > 6)  # emptied now and then, too
+    for texts in batches:
+        X = pd.DataFrame({"clean_text": texts})
+        ours, reference = features._chars(X["clean_text"]), reference_chars(features, X)
+        for part in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(ours, part), getattr(reference, part)), part
+    kept = features.word_grams_[str(X["clean_text"].dtype)]
+    assert 0 < len(kept.index) <= 6 + 5 and len(kept.indptr) == len(kept.index) + 1
 
 
 def test_a_vocabulary_cut_by_max_features_is_read_pair_by_pair():

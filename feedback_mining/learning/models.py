@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from feedback_mining.learning.valence import batch_lookup, evidence
 from feedback_mining.tokens import Tokens
+from feedback_mining.word_caches import over_limit
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 PAIN_POINT_IDS = ("waiting", "repeat_contact", "transfer", "channel_switch", "repeat_info", "process_complexity",
@@ -111,7 +112,7 @@ def unpack_set(terms) -> frozenset:
 
 
 _VOCABULARIES = ("char_vocabulary_", "word_vocabulary_")
-_CACHES = ("char_grams_", "bigrams_", "word_names_")  # tables built on first use; `classify` adds the word names
+_CACHES = ("char_grams_", "bigrams_", "word_names_", "word_grams_")  # tables built on first use; `classify` adds the word names
 _WORD_SETS = ("vocabulary_", "stop_words_")
 
 
@@ -196,15 +197,16 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return out
 
     def _chars(self, texts: pd.Series) -> sparse.csr_matrix:
-        """Character n-gram tf-idf rows: each distinct word of the batch normalised (`_normalise`) and cut into
-        n-grams once, and the texts' counts as one sparse product (texts x words) @ (words x n-grams)."""
+        """Character n-gram tf-idf rows: each distinct word normalised (`_normalise`) and cut into n-grams once
+        (`WordGrams` keeps them for later batches), and the texts' counts as one sparse product
+        (texts x words) @ (words x n-grams)."""
         split = Tokens(texts)
-        words = _normalise_words(split.forms, texts.dtype)  # a word as in its normalised text
-        columns, counts = self.char_columns(words)
-        by_word = sparse.csr_matrix((np.ones(len(columns), np.float32), columns, np.r_[0, np.cumsum(counts)]),
-                                    shape=(len(words), len(self.char_vocabulary_)))
+        known = self.__dict__.setdefault("word_grams_", {}).get(str(texts.dtype))
+        if known is None:  # the lower-casing depends on the column's dtype (pandas' `str.lower` of it)
+            known = self.__dict__["word_grams_"][str(texts.dtype)] = WordGrams(len(self.char_vocabulary_))
+        by_word = known.rows(split.forms, lambda new: self.char_columns(_normalise_words(new, texts.dtype)))
         by_text = sparse.csr_matrix((np.ones(len(split.codes), np.float32), split.codes, split.starts),
-                                    shape=(len(texts), len(words)))
+                                    shape=(len(texts), len(split.forms)))
         return _weigh((by_text @ by_word).tocsr(), self.char_idf_)
 
     def char_columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -296,6 +298,38 @@ def _bigram_index(vocabulary: dict[str, int]) -> tuple[bool, np.ndarray, np.ndar
             columns.append(column)
     order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
     return True, np.asarray(keys, dtype=np.int64)[order], np.asarray(columns, dtype=np.int64)[order]
+
+
+class WordGrams:
+    """Words' character n-gram columns (a row each, as `CharGrams.columns` gives them), kept across batches so
+    a word seen before is not normalised and cut again: real text brings a third of its words anew each batch,
+    the rest are looked up. Emptied once it holds `word_caches.LIMIT` words (bounded memory, same answers)."""
+
+    def __init__(self, n_columns: int):
+        self.n_columns = n_columns
+        self.index: dict[str, int] = {}
+        self.indices, self.indptr = np.zeros(0, np.int32), np.zeros(1, np.int64)
+
+    def rows(self, words: list[str], columns_of) -> sparse.csr_matrix:
+        """The (distinct) words' rows, as a (words x n-grams) matrix of ones; `columns_of(new words)` gives
+        (columns, count per word) for the words not kept yet."""
+        if over_limit(self.index):
+            self.__init__(self.n_columns)
+        rows = np.fromiter(map(self.index.get, words, itertools.repeat(-1)), dtype=np.int64, count=len(words))
+        missing = np.flatnonzero(rows < 0)  # one look-up a word: a batch holds tens of thousands
+        if len(missing):
+            new = [words[i] for i in missing.tolist()]
+            columns, counts = columns_of(new)
+            rows[missing] = np.arange(len(self.index), len(self.index) + len(new))
+            self.index.update(zip(new, rows[missing].tolist()))
+            self.indices = np.concatenate([self.indices, columns.astype(np.int32, copy=False)])
+            self.indptr = np.concatenate([self.indptr, self.indptr[-1] + np.cumsum(counts)])
+        starts, lengths = self.indptr[rows], self.indptr[rows + 1] - self.indptr[rows]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        indices = self.indices[np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])]  # rows' runs
+        return sparse.csr_matrix((np.ones(len(indices), np.float32), indices, indptr),
+                                 shape=(len(words), self.n_columns))
 
 
 class CharGrams:
