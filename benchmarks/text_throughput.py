@@ -3,7 +3,7 @@
     python benchmarks/text_throughput.py [--texts 50000] [--typos 0.1] [--jobs -1 [1]] [--models lexicon|DIR]
                                          [--language ru|uk|fa|en]
     python benchmarks/text_throughput.py --input ../shared/data/ru_cedr/data.csv \
-        ../shared/data/ru_opensentimentcorpus/data.csv --text-col text --pairs 40000 --jobs -1 1
+        ../shared/data/ru_opensentimentcorpus/data.csv --text-col text --pairs 40000 --jobs -1 1 [--repeat 3]
 
 With `--input` the corpus is real text: the distinct texts of the files, or with `--pairs N` N distinct texts
 each made of two different sentences of the files joined by a space (index pairs drawn with
@@ -106,8 +106,20 @@ def time_ours(frame: pd.DataFrame, jobs: int, models=None, classify: bool = True
     CPU[jobs, classify] = cpu_seconds() - cpu if cpu is not None else float("nan")
     start = time.perf_counter()  # again, each process meeting the word forms it has already analysed
     enrich_in_chunks(frame, classifier, 20_000, n_jobs=jobs, keep=keep)
-    WARM[jobs, classify] = time.perf_counter() - start
+    WARM[jobs, classify] = min(WARM.get((jobs, classify), float("inf")), time.perf_counter() - start)
     return startup, seconds, out
+
+
+def best_of(repeat: int, measure, seconds_of):
+    """The fastest of `repeat` runs of `measure()` (a busy machine only ever slows a run down); `CPU` keeps the
+    fastest run's figures, `WARM` the fastest warm rerun."""
+    best, cpu = None, dict(CPU)
+    for _ in range(max(repeat, 1)):
+        result = measure()
+        if best is None or seconds_of(result) < seconds_of(best):
+            best, cpu = result, dict(CPU)
+    CPU.update(cpu)
+    return best
 
 
 WARM: dict = {}  # (jobs, classify) -> seconds of the same run repeated with the caches it filled (not a cold run)
@@ -209,6 +221,8 @@ def main(argv=None) -> None:
                                                       "or nothing for the shipped models")
     parser.add_argument("--language", choices=["ru", "uk", "fa", "en"],
                         help="a week of this language alone (texts our detector assigns it, picked before timing)")
+    parser.add_argument("--repeat", type=int, default=1, help="time ours and the C DAWG baseline this many times "
+                                                              "each and keep the fastest (a noisy machine)")
     parser.add_argument("--no-classify", action="store_true", help="do not time the stages with the classifiers")
     parser.add_argument("--no-default-install", action="store_true",
                         help="do not time the baseline on the pure-Python DAWG (a slow subprocess)")
@@ -231,14 +245,15 @@ def main(argv=None) -> None:
 
     runs = {}
     for jobs in args.jobs:
-        startup, seconds, out = time_ours(frame, jobs, classify=False)
+        startup, seconds, out = best_of(args.repeat, lambda: time_ours(frame, jobs, classify=False), lambda r: r[1])
         runs[jobs] = (startup, seconds, CPU[jobs, False])
         print(f"ours, text stages   start-up {startup:5.2f} s  {seconds:6.2f} s  {len(frame) / seconds:8,.0f} texts/s  "
               f"(clean, redact, detect, lemmatise, negation, duplicates; jobs={jobs})  "
               f"CPU {runs[jobs][2]:.2f} s (all processes)  peak RSS {peak_rss_mib():,.0f} MiB (main process)")
     c_seconds = None
     if not args.no_classify:
-        c_startup, c_seconds, _ = time_ours(frame, args.jobs[0], args.models)
+        c_startup, c_seconds, _ = best_of(args.repeat, lambda: time_ours(frame, args.jobs[0], args.models),
+                                          lambda r: r[1])
         print(f"ours, + classify    start-up {c_startup:5.2f} s  {c_seconds:6.2f} s  {len(frame) / c_seconds:8,.0f} "
               f"texts/s  (and sentiment, pain points, effort with {args.models or 'the shipped models'}; "
               f"jobs={args.jobs[0]})")
@@ -247,14 +262,16 @@ def main(argv=None) -> None:
     print_stages(frame)
 
     texts, languages = out["clean_text"], out["language"]
-    b_startup, b_seconds, b_lemmas = time_baseline(texts, languages)
+    b_startup, b_seconds, b_lemmas = best_of(args.repeat, lambda: time_baseline(texts, languages),
+                                             lambda r: sum(r[1].values()))
     baselines = [("baseline, our environment (DAWG2 C ext.)", b_startup, b_seconds)]
     if not args.no_default_install:
         d_startup, d_seconds = time_baseline_default_install(texts, languages)
         baselines.insert(0, ("baseline, default install (dawg-python)", d_startup, d_seconds))
     is_ru = (languages == "ru").to_numpy()
     russian = frame[is_ru].reset_index(drop=True)
-    ru_seconds = {jobs: runs[jobs][1] if is_ru.all() else time_ours(russian, jobs, classify=False)[1]
+    ru_seconds = {jobs: runs[jobs][1] if is_ru.all() else
+                  best_of(args.repeat, lambda: time_ours(russian, jobs, classify=False), lambda r: r[1])[1]
                   for jobs in args.jobs}
     print(f"baseline: spacy.blank(lang) + lemmatizer (pymorphy3 for ru/uk, lookup for en) + nlp.pipe, language "
           f"given, nothing else; Russian texts only: {len(russian):,}")
