@@ -367,8 +367,9 @@ def clean_text(text: str) -> str:
 # ---------------------------------------------------------------- the batch path
 # Most texts are plain: no markup or entities, control characters, mojibake, Persian digits or non-NFKC forms,
 # so the first cleaning rules leave them as they are and only the other texts go through those. Each later
-# rule runs only on the texts that a vectorised screen (pyarrow's RE2 kernels, one pass over the batch) says
-# it could change. `clean_text` stays the text-by-text reference; tests check that both give the same.
+# rule runs only on the texts that a vectorised screen (pyarrow's RE2 kernels: the screens' union in one pass over
+# the batch, then each screen over the texts the union matched) says it could change. `clean_text` stays the
+# text-by-text reference; tests check that both give the same.
 
 _NOT_PLAIN = (r"[<&\x00-\x08\x0b-\x1f\x7f-\x9f\x{200b}\x{200e}\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2069}"
               r"\x{feff}\x{fffe}\x{fffd}\x{660}-\x{669}\x{6f0}-\x{6f9}]"  # HTML, control, Arabic digits
