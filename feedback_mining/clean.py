@@ -400,11 +400,12 @@ def _matches(texts: list[str], *patterns: str) -> dict[str, np.ndarray]:
     except (UnicodeEncodeError, pa.ArrowException):
         return {pattern: np.ones(len(texts), dtype=bool) for pattern in patterns}
     some = np.flatnonzero(pc.match_substring_regex(array, _any_of(patterns)).to_numpy(zero_copy_only=False))
-    array = array.take(pa.array(some)) if len(some) < len(texts) / 2 else array
+    subset = len(some) < len(texts) / 2  # else reading the matched texts alone saves little
+    array = array.take(pa.array(some)) if subset else array
     out = {}
     for pattern in patterns:
         found = pc.match_substring_regex(array, pattern).to_numpy(zero_copy_only=False).astype(bool)
-        if len(array) < len(texts):
+        if subset:
             found, rows = np.zeros(len(texts), dtype=bool), found
             found[some[rows]] = True
         out[pattern] = found

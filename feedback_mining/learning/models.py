@@ -112,7 +112,7 @@ def unpack_set(terms) -> frozenset:
 
 
 _VOCABULARIES = ("char_vocabulary_", "word_vocabulary_")
-_CACHES = ("char_grams_", "bigrams_", "word_names_", "word_grams_")  # tables built on first use; `classify` adds the word names
+_CACHES = ("char_grams_", "bigrams_", "word_names_", "word_grams_")  # built on first use; `classify` adds word names
 _WORD_SETS = ("vocabulary_", "stop_words_")
 
 
@@ -201,9 +201,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         (`WordGrams` keeps them for later batches), and the texts' counts as one sparse product
         (texts x words) @ (words x n-grams)."""
         split = Tokens(texts)
-        known = self.__dict__.setdefault("word_grams_", {}).get(str(texts.dtype))
-        if known is None:  # the lower-casing depends on the column's dtype (pandas' `str.lower` of it)
-            known = self.__dict__["word_grams_"][str(texts.dtype)] = WordGrams(len(self.char_vocabulary_))
+        kept, dtype = self.__dict__.setdefault("word_grams_", {}), str(texts.dtype)  # pandas lower-cases by dtype
+        known = kept.get(dtype) or kept.setdefault(dtype, WordGrams(len(self.char_vocabulary_)))
         by_word = known.rows(split.forms, lambda new: self.char_columns(_normalise_words(new, texts.dtype)))
         by_text = sparse.csr_matrix((np.ones(len(split.codes), np.float32), split.codes, split.starts),
                                     shape=(len(texts), len(split.forms)))
