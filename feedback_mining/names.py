@@ -303,8 +303,9 @@ def _disagrees(tokens: _Tokens, i: int, cases: frozenset[str], in_per: set[int])
 def _latin_cues() -> tuple[frozenset[str], frozenset[str]]:
     """(cues before a listed name, cues before any capitalised word: `agent Turner`, not `thanks Turner`)."""
     cues = lexicon()["cues_en"]
-    return cues, cues - {"to", "with", "by", "is", "am", "you", "thanks", "thank", "for",
-                         "called"}  # `I called Wells Fargo`: the phone, not a name (listed names still count)
+    return cues, cues - {"to", "with", "by", "is", "am", "you", "thanks", "thank", "for", "called",  # `I called
+                         "hi", "hello", "dear", "ask"}  # Wells Fargo`, `Dear Consumer Financial Protection Bureau`,
+    # `Hello This is`, `ask Equifax`: a firm or a sentence's word, not a name (listed names still count)
 
 
 def _latin_in_context(tokens: _Tokens, i: int, word: str, names: set[int]) -> bool:
@@ -393,30 +394,52 @@ SCREEN_KINDS = (_CYRILLIC_CAP, _CYRILLIC_UPPER, _LATIN_CAP, _ARABIC)
 _SCREEN = re.compile("[A-ZА-ЯЁІЇЄҐ\u0600-\u06ff](?:(?<=[А-ЯЁІЇЄҐ])(?:[а-яёіїєґ'’-]+|[А-ЯЁІЇЄҐ]+)"
                      "|(?<=[A-Z])(?:['’][A-Z])?[a-zà-öø-ÿ]+(?:[A-Z][a-zà-öø-ÿ]+)?"
                      "|(?<=[\u0600-\u06ff])[\u0600-\u06ff\u200c]*)")
-_SCREENED: dict[str, bool] = {}  # word form -> whether it may be a name
+_SCREENED: dict[str, bool | None] = {}  # word form -> whether it may be a name (None: only after a cue)
 
 
 def could_hold_names(text: str) -> bool:
-    """A cheap screen: whether any word of the text could be a name (capitalised, or Arabic script)."""
+    """A cheap screen: whether any word of the text could be a name (capitalised, or Arabic script). A word that
+    only a cue before it could make one (`Трешак`, `Turner`: in no dictionary or list) counts when the text holds
+    a cue word (`оператор`, `agent`) too."""
+    after_cue = False
     for word in _SCREEN.findall(text):
-        verdict = _SCREENED.get(word)
-        if verdict is None:
+        verdict = _SCREENED.get(word, "")
+        if verdict == "":
             verdict = _SCREENED[word] = _may_be_name(word)
         if verdict:
             return True
-    return False
+        after_cue = after_cue or verdict is None
+    return after_cue and _cue_screen().search(text.lower()) is not None
 
 
-def _may_be_name(word: str) -> bool:
+def _may_be_name(word: str) -> bool | None:
+    """Whether a word the screen found may be a name; None when only a cue before it could make it one (or a
+    name next to it, which is then a word the screen takes or has a cue itself)."""
     lex = lexicon()
     if _CYRILLIC_CAP.fullmatch(word):
-        return cyrillic_kind(word)[0] != NONE
-    if _CYRILLIC_UPPER.fullmatch(word):
-        return True
-    if _LATIN_CAP.fullmatch(word):
+        kind = cyrillic_kind(word)[0]  # unknown and the whole token (no `'’-` it could end before): see
+        return None if kind == UNKNOWN and _CYRILLIC_LETTERS.fullmatch(word) else kind != NONE  # _cyrillic_in_context
+    if _CYRILLIC_UPPER.fullmatch(word):  # only `_all_caps_names` reads these: two of them names once capitalised
+        return cyrillic_kind(word.capitalize())[0] in (SURE, MAYBE)
+    if _LATIN_CAP.fullmatch(word):  # unlisted: a name after a title (which the screen takes) or a cue
         return word in lex["en"] or word in lex["en_ambiguous"] or word in lex["titles_en"] or \
-            bool(_GAELIC.fullmatch(word))
+            bool(_GAELIC.fullmatch(word)) or (None if word not in _LATIN_STOP else False)
     return word in lex["fa"] or word in lex["fa_surnames"] or word in lex["fa_ambiguous"] or word in lex["titles_fa"]
+
+
+_CYRILLIC_LETTERS = re.compile(r"[А-ЯЁІЇЄҐ][а-яёіїєґ]+")
+
+
+@lru_cache(maxsize=1)
+def _cue_screen() -> re.Pattern:
+    """Where, in a lower-cased text, a token may be that `_is_cyrillic_cue` takes or that is a Latin cue before
+    any capitalised word: at no letter's right; the whole token (at no letter's left either) but for the
+    Cyrillic cue stems of five letters or more."""
+    def alternatives(words) -> str:
+        return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+
+    whole = {c for c in lexicon()["cues_cyrillic"] if len(c) < 5} | _latin_cues()[1]
+    return re.compile(rf"(?<![^\W\d_])(?:{alternatives(_long_cues())}|(?:{alternatives(whole)})(?![^\W\d_]))")
 
 
 def redact(text: str, spans: list[tuple[int, int]] | None = None) -> str:

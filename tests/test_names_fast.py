@@ -23,3 +23,29 @@ def test_the_screen_on_the_corpus():
         for case in cases:
             text = parse_case(case)[0]
             assert names._SCREEN.findall(text) == PLAIN_SCREEN.findall(text), text
+
+
+# words that make the screen say yes, no, or "only with a cue": names sure and maybe, words no dictionary knows,
+# cues, all caps, Latin names listed and not, firms, and the punctuation that ends a token or a sentence
+WORDS = ["Сергей", "Вера", "Роман", "Трешак", "Ахмедзянов", "Москва", "оператор", "Оператору", "спасибо", "пан",
+         "компании", "ИВАНОВ", "ИВАН", "МТС", "ОЧЕНЬ", "Вася-", "Вася-Пупкин", "Олені", "дякую", "звонил", "agent",
+         "Turner", "Kowalczyk", "Sarah", "Mark", "Dear", "Consumer", "Hello", "This", "Mr", "named", "thanks",
+         "Equifax", "ask", "McAllister", "И", ".", ",", "!", "-", "'", "5", "был", "at", "в"]
+
+
+def _reference(text: str) -> str:
+    """`names.redact` with the NER's spans, text by text and unscreened."""
+    return names.redact(text, names.per_spans_in_windows([text])[0])
+
+
+@given(st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=9).map(" ".join), min_size=1, max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_the_batch_screen_skips_no_text_the_rules_would_change(texts):
+    assert names.redact_all(texts) == [_reference(text) for text in texts]
+
+
+def test_a_word_in_no_list_is_a_name_after_a_role_but_not_after_a_greeting():
+    texts = ["I spoke to agent Turner yesterday", "менеджер Ахмедзянов помог",
+             "Dear Consumer Financial Protection Bureau", "Hello This is about my card", "Оператор МТС ОЧЕНЬ груб"]
+    assert names.redact_all(texts) == ["I spoke to agent <NAME> yesterday", "менеджер <NAME> помог", *texts[2:]]
+    assert names.redact_all(texts) == [_reference(text) for text in texts]
