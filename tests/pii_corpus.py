@@ -193,6 +193,8 @@ EN = [
     "I waited from {ok|10:30} to {ok|11:15} on {ok|2026-11-17}",
     "The new app is great, thanks",
     "{name|Will} at the counter was lovely",
+    "I spoke to agent {name|Kowalczyk} twice and nothing changed",
+    "Dear {ok|Consumer Financial Protection Bureau}, my card was charged twice",
     "Thanks {name|Grace}, you saved my day",
     "{name|Mark} in support fixed it",
     "Manager {name|Hannah Reid} promised a callback",
