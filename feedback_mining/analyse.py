@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from feedback_mining.gc_pause import without_gc
 from feedback_mining.lang import Language, get_language
@@ -50,12 +52,14 @@ def _with_separator(pattern: re.Pattern, keep: str) -> re.Pattern:
 
 
 class Lemmatizer:
-    """Word form -> lemma for one language, cached; picklable from its constructor argument."""
+    """Word form -> lemma for one language, cached; picklable from its constructor argument. The cache is
+    mirrored in two Arrow arrays (forms, lemmas) so that `joined` looks a batch's tokens up in C++."""
 
     def __init__(self, lang: str):
         self.lang = lang
         self.language: Language = get_language(lang)
         self.cache_: dict[str, str] = {}
+        self._forms = self._lemmas = None  # the mirror: cache_'s keys and values in order, None when stale
 
     def __reduce__(self):
         return (Lemmatizer, (self.lang,))
@@ -64,6 +68,7 @@ class Lemmatizer:
         lemma = self.cache_.get(word)
         if lemma is None:
             lemma = self.cache_[word] = self.language.lemma(word)
+            self._forms = None
         return lemma
 
     def lemmas(self, words: list[str]) -> list[str]:
@@ -72,7 +77,49 @@ class Lemmatizer:
         if new:
             lemma = self.language.lemma
             self.cache_.update({word: lemma(word) for word in new})
+            self._forms = None
         return list(map(self.cache_.__getitem__, words))
+
+    def joined(self, words: list[str]) -> str:
+        """`" ".join(self.lemmas(words))`, the tokens looked up in Arrow (a dictionary look-up a token in Python
+        costs more than lemmatising a batch's new forms once the cache is warm)."""
+        dropped = trim(self.cache_)
+        if dropped and self._forms is not None:
+            self._forms, self._lemmas = self._forms[dropped:], self._lemmas[dropped:]
+        try:
+            tokens = pa.array(words, pa.large_string())
+            forms, lemmas = self._mirror()
+        except (pa.ArrowException, UnicodeError):  # a lone surrogate (here or cached): Arrow holds UTF-8 only
+            joined = " ".join(self.lemmas(words))
+            for word in [word for word in self.cache_ if not _utf8(word)]:  # not kept: the next batch can mirror
+                del self.cache_[word]
+            return joined
+        at = pc.index_in(tokens, value_set=forms)
+        if at.null_count:
+            new = pc.unique(tokens.filter(pc.is_null(at))).to_pylist()
+            lemma = self.language.lemma
+            found = [lemma(word) for word in new]
+            self.cache_.update(zip(new, found))
+            forms, lemmas = self._forms, self._lemmas = (pa.concat_arrays([forms, pa.array(new, pa.large_string())]),
+                                                         pa.concat_arrays([lemmas, pa.array(found, pa.large_string())]))
+            at = pc.index_in(tokens, value_set=forms)
+        chosen = lemmas.take(at)
+        whole = pa.LargeListArray.from_arrays(pa.array([0, len(chosen)], pa.int64()), chosen)  # one list: every token
+        return pc.binary_join(whole, pa.scalar(" ", pa.large_string()))[0].as_py()
+
+    def _mirror(self):
+        if self._forms is None or len(self._forms) != len(self.cache_):
+            self._forms = pa.array(list(self.cache_), pa.large_string())
+            self._lemmas = pa.array(list(self.cache_.values()), pa.large_string())
+        return self._forms, self._lemmas
+
+
+def _utf8(word: str) -> bool:
+    try:
+        word.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _LEMMATIZERS: dict[str, Lemmatizer] = {}
@@ -138,8 +185,7 @@ def analyse_batch(texts: list[str], lang: str) -> tuple[list[str], list[str]]:
     joined = f" {_SEP} ".join(texts)
     if joined.count(_SEP) != len(texts) - 1:  # a text held the separator itself
         joined = f" {_SEP} ".join(text.replace(_SEP, " ") for text in texts)
-    lemmas = lemmatizer(lang).lemmas(tokenize(joined, lang, keep=_SEP))
-    lemma_text = " ".join(lemmas)
+    lemma_text = lemmatizer(lang).joined(tokenize(joined, lang, keep=_SEP))
     lemma_list = [part.strip() for part in lemma_text.split(_SEP)]
     if get_language(lang).inner_negation:  # Persian: negation inside and after words, text by text
         features = [" ".join(mark_negation(part.split(), lang)) if " ن" in f" {part}" else part

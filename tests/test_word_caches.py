@@ -53,3 +53,17 @@ def test_text_stages_answer_the_same_with_tiny_caches(monkeypatch, limit):
     for name, n in largest.items():
         assert n <= limit + words_per_batch, name
     assert largest["lemmas ru"] < grown["lemmas ru"] and largest["term tokens"] < grown["term tokens"]
+
+
+def test_joined_lemmas_match_the_list_path_through_cuts_and_single_words(monkeypatch):
+    monkeypatch.setattr(word_caches, "LIMIT", 6)
+    fast, plain = analyse.Lemmatizer("ru"), analyse.Lemmatizer("ru")
+    batches = [["очереди", "ждали", "очереди"], ["звонили", "ждали", "операторы", "\x01", "долго"],
+               ["заявки", "курьеры", "отменили", "заказы", "снова", "очереди", "ждали"], [],
+               ["платежи", "\ud800", "ждали"]]  # a lone surrogate: Arrow cannot hold it, the plain path answers
+    for batch in batches:
+        assert fast.joined(batch) == " ".join(plain.lemmas(batch))
+        assert fast("банкоматы") == "банкомат"  # a single look-up leaves the Arrow mirror stale: rebuilt next batch
+        assert len(fast.cache_) <= 6 + len(batch) + 1
+    assert fast.joined(["очереди", "банкоматы"]) == "очередь банкомат"
+    assert fast._forms is not None and "\ud800" not in fast.cache_  # the Arrow path again, after the surrogate
