@@ -42,23 +42,32 @@ class Tokens:
 
     def _split_in_arrow(self, texts) -> None:
         """`str.split()` in Arrow's C++: the same whitespace (Unicode Zs and the bidi classes WS, B, S, as Python;
-        `test_tokens` checks every code point), but whitespace at either end gives empty tokens, dropped here."""
+        `test_tokens` checks every code point), but whitespace at either end gives empty tokens, dropped here.
+        The forms stay in Arrow (`arrow_forms`) until a caller asks for them as Python strings."""
         texts = pa.array(texts, type=pa.large_string())
         if isinstance(texts, pa.ChunkedArray):  # a pandas column held in several pieces
             texts = texts.combine_chunks()
         lists = pc.utf8_split_whitespace(texts)
         encoded = pc.dictionary_encode(lists.flatten())
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        self.forms = encoded.dictionary.to_pylist()
+        dictionary = encoded.dictionary
         starts = lists.offsets.to_numpy().astype(np.int64)
-        if "" in self.forms:
-            empty = self.forms.index("")
+        empty = pc.index(dictionary, pa.scalar("", dictionary.type)).as_py()
+        if empty >= 0:
             kept = codes != empty
             starts = np.r_[0, np.cumsum(kept)][starts]
             codes = codes[kept]
             codes -= codes > empty
-            del self.forms[empty]
-        self.codes, self.starts = codes, starts
+            dictionary = pa.concat_arrays([dictionary[:empty], dictionary[empty + 1:]])
+        self.codes, self.starts, self.arrow_forms = codes, starts, dictionary
+
+    @cached_property
+    def forms(self) -> list[str]:
+        return self.arrow_forms.to_pylist()
+
+    @property
+    def n_forms(self) -> int:
+        return len(self.arrow_forms) if "arrow_forms" in self.__dict__ else len(self.forms)
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -81,9 +90,19 @@ class Tokens:
         return np.repeat(np.arange(len(self)), self.lengths)
 
     def lookup(self, table: dict, default, dtype=float) -> np.ndarray:
-        """`table.get(token, default)` for every token, asked once per distinct form."""
-        values = np.array([table.get(form, default) for form in self.forms], dtype=dtype)
-        return values[self.codes]
+        """`table.get(token, default)` for every token, asked once per distinct form (in Arrow when the forms
+        are there: a Python dictionary look-up a form costs more than one hash join in C++)."""
+        if "arrow_forms" not in self.__dict__ or len(self.arrow_forms) < 1000:
+            return self._lookup_in_python(table, default, dtype)
+        try:
+            keys, found = _arrow_table(table, dtype)
+        except (pa.ArrowException, TypeError, ValueError, UnicodeError):  # keys not all strings, say
+            return self._lookup_in_python(table, default, dtype)
+        at = pc.index_in(self.arrow_forms, value_set=keys).fill_null(len(found)).to_numpy().astype(np.int64)
+        return np.append(found, np.asarray(default, dtype=dtype))[at][self.codes]
+
+    def _lookup_in_python(self, table: dict, default, dtype) -> np.ndarray:
+        return np.array([table.get(form, default) for form in self.forms], dtype=dtype)[self.codes]
 
     def take(self, rows) -> Tokens:
         """The tokens of the given texts (in that order), sharing this batch's forms."""
@@ -92,10 +111,25 @@ class Tokens:
             return self
         lengths = self.lengths[rows]
         out = Tokens.__new__(Tokens)
-        out.forms, out.starts = self.forms, np.zeros(len(rows) + 1, dtype=np.int64)
+        out.__dict__.update({k: self.__dict__[k] for k in ("forms", "arrow_forms", "index") if k in self.__dict__})
+        out.starts = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=out.starts[1:])
         within = np.arange(out.starts[-1]) - np.repeat(out.starts[:-1], lengths)
         out.codes = self.codes[np.repeat(self.starts[rows], lengths) + within]
-        if "index" in self.__dict__:
-            out.index = self.index
         return out
+
+
+_ARROW_TABLES: dict = {}  # (id(table), dtype) -> (table, its keys in Arrow, its values); the table kept alive
+
+
+def _arrow_table(table: dict, dtype) -> tuple[pa.Array, np.ndarray]:
+    """A look-up table's keys as an Arrow string array and its values as a NumPy array, made once per table (the
+    tables are fitted vocabularies and lexicons, not changed once made; a table of another size is made again)."""
+    key = id(table), np.dtype(dtype).str
+    entry = _ARROW_TABLES.get(key)
+    if entry is None or entry[0] is not table or len(entry[2]) != len(table):
+        if len(_ARROW_TABLES) >= 32:
+            _ARROW_TABLES.clear()
+        entry = _ARROW_TABLES[key] = (table, pa.array(list(table), pa.large_string()),
+                                      np.fromiter(table.values(), dtype=dtype, count=len(table)))
+    return entry[1], entry[2]

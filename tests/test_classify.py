@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -132,3 +133,21 @@ def test_tokens_split_in_arrow_as_python_splits():
         tokens = Tokens(part)
         assert [[tokens.forms[c] for c in tokens.codes[s:e]] for s, e in zip(tokens.starts, tokens.starts[1:])] == \
             [t.split() for t in part]
+
+
+def test_tokens_look_up_in_arrow_as_in_python():
+    from feedback_mining.tokens import Tokens
+
+    words = [f"w{i}" for i in range(1500)]  # enough forms for the Arrow path
+    tokens = Tokens([" ".join(words[i:i + 7]) for i in range(0, 1500, 3)] + ["", "w3 zz w3"])
+    table = {f"w{i}": i * 0.5 for i in range(0, 1500, 2)} | {"zz": -1.0}
+    python = tokens._lookup_in_python(table, 9.0, float)
+    assert np.array_equal(tokens.lookup(table, 9.0, float), python) and (python == 9.0).any()
+    table["w1"] = 4.0  # a table of another size is read again
+    again = tokens.lookup(table, 9.0, float)
+    assert np.array_equal(again, tokens._lookup_in_python(table, 9.0, float)) and 4.0 in again
+    mixed = {1: 2.0, "w4": 3.0}  # keys Arrow cannot hold as strings: the Python path answers
+    assert np.array_equal(tokens.lookup(mixed, 0.0), tokens._lookup_in_python(mixed, 0.0, float))
+    vocabulary = {w: j for j, w in enumerate(words[::-1])}
+    assert tokens.lookup(vocabulary, -1, np.int64).tolist() == [vocabulary.get(tokens.forms[c], -1)
+                                                                for c in tokens.codes]

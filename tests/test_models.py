@@ -191,7 +191,7 @@ def test_words_kept_from_earlier_batches_give_the_reference_matrix(shipped_featu
         for part in ("indptr", "indices", "data"):
             assert np.array_equal(getattr(ours, part), getattr(reference, part)), part
     kept = features.word_grams_[str(X["clean_text"].dtype)]
-    assert 0 < len(kept.index) <= 6 + 5 and len(kept.indptr) == len(kept.index) + 1
+    assert 0 < len(kept.words) <= 6 + 5 and len(kept.indptr) == len(kept.words) + 1
 
 
 def test_a_vocabulary_cut_by_max_features_is_read_pair_by_pair():

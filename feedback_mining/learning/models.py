@@ -27,6 +27,8 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin, clone
@@ -203,9 +205,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         split = Tokens(texts)
         kept, dtype = self.__dict__.setdefault("word_grams_", {}), str(texts.dtype)  # pandas lower-cases by dtype
         known = kept.get(dtype) or kept.setdefault(dtype, WordGrams(len(self.char_vocabulary_)))
-        by_word = known.rows(split.forms, lambda new: self.char_columns(_normalise_words(new, texts.dtype)))
+        words = split.__dict__.get("arrow_forms", split.forms)
+        by_word = known.rows(words, lambda new: self.char_columns(_normalise_words(new, texts.dtype)))
         by_text = sparse.csr_matrix((np.ones(len(split.codes), np.float32), split.codes, split.starts),
-                                    shape=(len(texts), len(split.forms)))
+                                    shape=(len(texts), split.n_forms))
         return _weigh((by_text @ by_word).tocsr(), self.char_idf_)
 
     def char_columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -302,25 +305,27 @@ def _bigram_index(vocabulary: dict[str, int]) -> tuple[bool, np.ndarray, np.ndar
 class WordGrams:
     """Words' character n-gram columns (a row each, as `CharGrams.columns` gives them), kept across batches so
     a word seen before is not normalised and cut again: real text brings a third of its words anew each batch,
-    the rest are looked up. Emptied once it holds `word_caches.LIMIT` words (bounded memory, same answers)."""
+    the rest are looked up (in Arrow, against the kept words in row order). Emptied once it holds
+    `word_caches.LIMIT` words (bounded memory, same answers)."""
 
     def __init__(self, n_columns: int):
         self.n_columns = n_columns
-        self.index: dict[str, int] = {}
+        self.words = pa.array([], pa.large_string())  # row i's word
         self.indices, self.indptr = np.zeros(0, np.int32), np.zeros(1, np.int64)
 
-    def rows(self, words: list[str], columns_of) -> sparse.csr_matrix:
-        """The (distinct) words' rows, as a (words x n-grams) matrix of ones; `columns_of(new words)` gives
-        (columns, count per word) for the words not kept yet."""
-        if over_limit(self.index):
+    def rows(self, words, columns_of) -> sparse.csr_matrix:
+        """The (distinct) words' rows, as a (words x n-grams) matrix of ones; `words` a list or an Arrow string
+        array; `columns_of(new words)` gives (columns, count per word) for the words not kept yet."""
+        if over_limit(self.words):
             self.__init__(self.n_columns)
-        rows = np.fromiter(map(self.index.get, words, itertools.repeat(-1)), dtype=np.int64, count=len(words))
-        missing = np.flatnonzero(rows < 0)  # one look-up a word: a batch holds tens of thousands
+        words = words.cast(pa.large_string()) if isinstance(words, pa.Array) else pa.array(words, pa.large_string())
+        rows = pc.index_in(words, value_set=self.words).fill_null(-1).to_numpy().astype(np.int64)
+        missing = np.flatnonzero(rows < 0)
         if len(missing):
-            new = [words[i] for i in missing.tolist()]
-            columns, counts = columns_of(new)
-            rows[missing] = np.arange(len(self.index), len(self.index) + len(new))
-            self.index.update(zip(new, rows[missing].tolist()))
+            new = words.take(pa.array(missing))
+            columns, counts = columns_of(new.to_pylist())
+            rows[missing] = np.arange(len(self.words), len(self.words) + len(new))
+            self.words = pa.concat_arrays([self.words, new])
             self.indices = np.concatenate([self.indices, columns.astype(np.int32, copy=False)])
             self.indptr = np.concatenate([self.indptr, self.indptr[-1] + np.cumsum(counts)])
         starts, lengths = self.indptr[rows], self.indptr[rows + 1] - self.indptr[rows]
