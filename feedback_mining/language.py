@@ -25,6 +25,7 @@ from feedback_mining.word_caches import trim
 
 _SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]+"),
             "cyrillic": re.compile(r"[\u0400-\u04ff]+"), "latin": re.compile(r"[a-zA-Z\u00c0-\u024f]+")}
+_NOT_CYRILLIC = re.compile("|".join(rx.pattern.rstrip("+") for name, rx in _SCRIPTS.items() if name != "cyrillic"))
 _PERSIAN_ONLY = re.compile(r"[پچژگیک]")  # Persian letters, and the Persian forms of yeh and kaf
 _UK_ONLY = re.compile("[ЄІЇєіїҐґ]")  # both cases spelt out: IGNORECASE classes are slower
 _RU_ONLY = re.compile("[ЁЪЫЭъыэёᲆ]")
@@ -64,6 +65,8 @@ def dominant_script(text: str) -> str | None:
     """`arabic`, `cyrillic` or `latin`, by letter count in the first 400 characters; None for text without
     letters of these scripts. Letters are counted only when more than one script is present."""
     sample = text[:400]
+    if not _NOT_CYRILLIC.search(sample):  # most texts: one scan says there is no other script
+        return "cyrillic" if _SCRIPTS["cyrillic"].search(sample) else None
     present = [name for name, rx in _SCRIPTS.items() if rx.search(sample)]
     if len(present) <= 1:
         return present[0] if present else None

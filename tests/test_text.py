@@ -194,3 +194,13 @@ def test_dictionary_parses_are_pymorphy3s(lang):
             assert found == ([(p.tag, p.score) for p in morph.parse(word)] if known else []), word
             if len(word) > 1:  # what `names` asks: capitalised words of two letters or more parse alike
                 assert found == ([(p.tag, p.score) for p in morph.parse(word.capitalize())] if known else []), word
+
+
+@given(st.text(alphabet="абвЖжіїaZé\u0627\u06cc\ufb50\u0500 1.,", max_size=40))
+def test_the_script_is_the_one_the_letter_counts_give(text):
+    from feedback_mining import language
+
+    sample = text[:400]
+    present = [name for name, rx in language._SCRIPTS.items() if rx.search(sample)]
+    counts = {name: language._letter_count(name, sample) for name in present}
+    assert language.dominant_script(text) == (max(counts, key=counts.get) if present else None)
