@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from feedback_mining.analyse import lemmatizer, mark_negation, tokenize
 from feedback_mining.lang import get_language
@@ -69,9 +71,7 @@ class TermMatcher:
                     for negator in get_language(lang).negators:
                         self._add((f"{negator}_{tokens[0]}", *tokens[1:]), self.negated_labels[label], f"{negator} {term}")
         self._index_prefixes()
-        self.candidates_: dict[str, list] = {}  # token -> terms that may start there (only tokens that have some)
-        self.followers_: dict[str, set[str]] = {}  # token -> the next words its terms need, if all need one
-        self.seen_: set[str] = set()
+        self._start_caches()
 
     @classmethod
     def union(cls, matchers: dict[str, TermMatcher]) -> TermMatcher:
@@ -86,8 +86,16 @@ class TermMatcher:
             for token, entries in matcher.prefix_.items():
                 union.prefix_.setdefault(token, []).extend((prefix + label, t) for label, t in entries)
         union._index_prefixes()
-        union.candidates_, union.followers_, union.seen_ = {}, {}, set()
+        union._start_caches()
         return union
+
+    def _start_caches(self) -> None:
+        self.candidates_: dict[str, list] = {}  # token -> terms that may start there (only tokens that have some)
+        self.followers_: dict[str, set[str]] = {}  # token -> the next words its terms need, if all need one
+        self.seen_: set[str] = set()
+        # the same in Arrow, for the batch path: (seen tokens, tokens with candidates), each as arrays and the
+        # tokens learnt since they were last joined
+        self._arrow_ = {"seen": [pa.array([], pa.large_string())], "starts": [pa.array([], pa.large_string())]}
 
     def _index_prefixes(self) -> None:
         self.prefix_lengths_ = sorted({len(p) for p in self.prefix_})
@@ -113,11 +121,13 @@ class TermMatcher:
                 if all(len(p) > 1 for p, _, _ in found) and not any(w.endswith("*") for w in second):
                     self.followers_[token] = second  # it starts terms of several words only
         self.seen_ |= tokens
+        self._arrow_["seen"].append(list(tokens))
+        self._arrow_["starts"].append([t for t in tokens if t in self.candidates_])
 
     def _forget_if_full(self) -> None:
         """Start the token caches again once they hold more than `word_caches.LIMIT` tokens (bounded memory)."""
         if over_limit(self.seen_):
-            self.candidates_, self.followers_, self.seen_ = {}, {}, set()
+            self._start_caches()
 
     def matches(self, tokens: list[str]) -> list[tuple[str, str, int]]:
         """Return (label, term, position) for every match, skipping matches beside a negated "had to"."""
@@ -156,10 +166,8 @@ class TermMatcher:
         split once (`Tokens(texts)`). Only texts holding a token that some term starts with are looked at,
         and only there: the candidates of each distinct token are worked out once."""
         self._forget_if_full()
-        new = set(tokens.forms) - self.seen_
-        if new:
-            self._learn(new)
-        at = self._screen(tokens)
+        at = self._screen_in_arrow(tokens) if len(tokens.__dict__.get("arrow_forms", ())) >= 1000 else \
+            self._screen(tokens)
         if not len(at):
             return
         text_of = np.searchsorted(tokens.starts, at, side="right") - 1
@@ -170,13 +178,14 @@ class TermMatcher:
             if found:
                 yield i, found
 
-
     def _screen(self, tokens: Tokens) -> np.ndarray:
         """The positions where a term may start: a token that starts a term of one word (or of a `*` second
         word), or one whose next token in the same text is the second word of one of its terms."""
+        new = set(tokens.forms) - self.seen_
+        if new:
+            self._learn(new)
         forms, index = tokens.forms, tokens.index
         starts_term = np.fromiter(map(self.candidates_.__contains__, forms), dtype=bool, count=len(forms))
-        at = np.flatnonzero(starts_term[tokens.codes])
         needs_next = np.zeros(len(forms), dtype=bool)
         pairs = []
         for code in np.flatnonzero(starts_term).tolist():
@@ -184,15 +193,51 @@ class TermMatcher:
             if second is not None:
                 needs_next[code] = True
                 pairs += [code * len(forms) + index[w] for w in second if w in index]
-        check = needs_next[tokens.codes[at]]
-        if check.any():
-            first = at[check]
-            ends = tokens.starts[np.searchsorted(tokens.starts, first, side="right")]
-            following = np.minimum(first + 1, len(tokens.codes) - 1)
-            ok = (first + 1 < ends) & np.isin(tokens.codes[first] * len(forms) + tokens.codes[following], pairs)
-            check[np.flatnonzero(check)] = ~ok
-            at = at[~check]
-        return at
+        return _followed(tokens, len(forms), starts_term, needs_next, pairs)
+
+    def _screen_in_arrow(self, tokens: Tokens) -> np.ndarray:
+        """`_screen` with the batch's forms looked up in Arrow: only the forms that start a term become Python
+        strings (a batch of real text has tens of thousands of forms, a few thousand start a term)."""
+        forms = tokens.arrow_forms
+        new = pc.invert(pc.is_in(forms, value_set=self._arrow("seen")))
+        if pc.any(new).as_py():
+            self._learn(set(forms.filter(new).to_pylist()))
+        starts_term = pc.is_in(forms, value_set=self._arrow("starts")).to_numpy(zero_copy_only=False)
+        starting = np.flatnonzero(starts_term)
+        needs_next = np.zeros(len(forms), dtype=bool)
+        firsts, seconds = [], []
+        for code, word in zip(starting.tolist(), forms.take(pa.array(starting)).to_pylist()):
+            second = self.followers_.get(word)
+            if second is not None:
+                needs_next[code] = True
+                firsts += [code] * len(second)
+                seconds += second
+        codes = pc.index_in(pa.array(seconds, pa.large_string()), value_set=forms).to_numpy(zero_copy_only=False)
+        known = ~np.isnan(codes) if codes.dtype.kind == "f" else np.ones(len(codes), bool)
+        pairs = np.asarray(firsts, np.int64)[known] * len(forms) + codes[known].astype(np.int64)
+        return _followed(tokens, len(forms), starts_term, needs_next, pairs)
+
+    def _arrow(self, which: str) -> pa.Array:
+        """The `seen_` tokens or the `candidates_` keys as one Arrow array (joined once per batch)."""
+        parts = self._arrow_[which]
+        if len(parts) > 1:
+            parts[:] = [pa.concat_arrays([parts[0], *(pa.array(p, pa.large_string()) for p in parts[1:])])]
+        return parts[0]
+
+
+def _followed(tokens: Tokens, n_forms: int, starts_term: np.ndarray, needs_next: np.ndarray, pairs) -> np.ndarray:
+    """The positions of the tokens that start a term, less those whose terms all need a next word the token
+    does not have (`pairs`: first code * n_forms + second code of each pair of words a term starts with)."""
+    at = np.flatnonzero(starts_term[tokens.codes])
+    check = needs_next[tokens.codes[at]]
+    if check.any():
+        first = at[check]
+        ends = tokens.starts[np.searchsorted(tokens.starts, first, side="right")]
+        following = np.minimum(first + 1, len(tokens.codes) - 1)
+        ok = (first + 1 < ends) & np.isin(tokens.codes[first] * n_forms + tokens.codes[following], pairs)
+        check[np.flatnonzero(check)] = ~ok
+        at = at[~check]
+    return at
 
 
 def _matches_at(tokens, i, pattern) -> bool:

@@ -105,10 +105,15 @@ def test_batch_matching_equals_matching_each_text():
     texts = BATCH + [features(t, lang) and " ".join(features(t, lang)) for t, lang in [
         ("Ждали в очереди два часа, перевели в другой отдел", "ru"), ("Так и не решили мою проблему", "ru"),
         ("I had to call again and again, nobody helped", "en"), ("Не довелося чекати", "uk")]]
-    one = matcher()
-    expected = {i: found for i, text in enumerate(texts) if (found := one.matches(text.split()))}
-    assert dict(matcher().batch_matches(texts, Tokens(texts))) == expected
-    assert len(expected) >= 10
+    filler = [f"слово{i} в" for i in range(1200)]  # enough distinct forms for the Arrow screen too
+    for batch in (texts, texts + filler + texts):
+        one = matcher()
+        expected = {i: found for i, text in enumerate(batch) if (found := one.matches(text.split()))}
+        assert dict(matcher().batch_matches(batch, Tokens(batch))) == expected
+        assert len(expected) >= 10
+    both = matcher()  # the batch path learns on top of what the text path learnt, and the other way round
+    assert [both.matches(t.split()) for t in texts[:5]] == [one.matches(t.split()) for t in texts[:5]]
+    assert dict(both.batch_matches(batch, Tokens(batch))) == expected
 
 
 def test_tokens_split_once_and_take_rows():
