@@ -204,3 +204,15 @@ def test_the_script_is_the_one_the_letter_counts_give(text):
     present = [name for name, rx in language._SCRIPTS.items() if rx.search(sample)]
     counts = {name: language._letter_count(name, sample) for name in present}
     assert language.dominant_script(text) == (max(counts, key=counts.get) if present else None)
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+@given(words=st.lists(st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ'-", min_size=1, max_size=12),
+                      min_size=1, max_size=30))
+def test_the_first_unit_with_a_parse_gives_pymorphy3s_top_normal_form(lang, words):
+    """Words no dictionary knows (random letters, mostly): the units walked in order, stopped at the first
+    parse, agree with pymorphy3's whole parse."""
+    from feedback_mining.lang.ru import _first_unit_normal_form, morph_analyzer
+
+    morph = morph_analyzer(lang)
+    assert [_first_unit_normal_form(morph, w) for w in words] == [morph.parse(w)[0].normal_form for w in words]

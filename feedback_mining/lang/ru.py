@@ -53,7 +53,7 @@ def top_normal_form(word: str, lang: str = "ru") -> str:
     found = morph.dictionary.words.similar_items(word, morph.char_substitutes) if _CYRILLIC.fullmatch(word) and \
         _dictionary_first(lang) else None
     if not found:
-        return morph.parse(word)[0].normal_form
+        return _first_unit_normal_form(morph, word)
     dictionary, estimator = morph.dictionary, morph.prob_estimator
     fixed_word, parses = found[0]
     best = (*parses[0], fixed_word)
@@ -67,6 +67,21 @@ def top_normal_form(word: str, lang: str = "ru") -> str:
             if found_prob > best_prob:
                 best, best_prob = (para_id, idx, fixed_word), found_prob
     return dictionary.build_normal_form(*best)
+
+
+def _first_unit_normal_form(morph, word: str) -> str:
+    """`morph.parse(word)[0].normal_form` without the later units' parses: pymorphy3 keeps its units' parses in
+    order unless P(tag|word) knows the word (then it sorts by it), so with no `word:` key in that table the top
+    parse is the first one of the first unit that has any (for an unknown word, the costly suffix guesses of
+    the last units are often not needed)."""
+    estimator, lower = morph.prob_estimator, word.lower()
+    if estimator is None or not estimator.p_t_given_w.keys(lower + ":"):
+        seen: set = set()
+        for analyzer, _ in morph._units:
+            parses = analyzer.parse(word, lower, seen)
+            if parses:
+                return parses[0][2]
+    return morph.parse(word)[0].normal_form
 
 
 def dictionary_parses(word: str, lang: str = "ru") -> list | None:
