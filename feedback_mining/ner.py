@@ -171,12 +171,20 @@ def razdel_words(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _blas_threads():
+    """The process's threadpool controller, made once: making one reads the loaded libraries (/proc/self/maps),
+    about 4 ms, which `threadpool_limits` would do on every call."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def per_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
     """natasha's PER spans (start, stop) of each text, the same as `NewsNERTagger.map` finds. One BLAS thread:
     the CNN's matrix products are small (measured six times faster on 2 busy cores)."""
     from slovnet.bio import bio_spans
     from slovnet.markup import find_tokens
-    from threadpoolctl import threadpool_limits
 
     trim(_CHUNK_TOKENS)
     words = [razdel_words(text) for text in texts]
@@ -190,7 +198,7 @@ def per_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
         bounds.append((len(tokens), len(tokens) + len(words[row])))
         tokens += words[row]
     tokens.append("")
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_threads().limit(limits=1, user_api="blas"):
         rows = _projections().lookup(tokens)
         tags = _decode(_emissions(rows, rows == 0), bounds)
     vocab = ner_tagger().infer.decoder.tags_vocab
