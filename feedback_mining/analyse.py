@@ -83,17 +83,20 @@ class Lemmatizer:
     def joined(self, words: list[str]) -> str:
         """`" ".join(self.lemmas(words))`, the tokens looked up in Arrow (a dictionary look-up a token in Python
         costs more than lemmatising a batch's new forms once the cache is warm)."""
+        try:
+            tokens = pa.array(words, pa.large_string())
+        except (pa.ArrowException, UnicodeError):  # a lone surrogate: Arrow holds UTF-8 only
+            return " ".join(self.lemmas(words))
+        whole = pa.LargeListArray.from_arrays(pa.array([0, len(tokens)], pa.int64()), self.lemmas_of(tokens))
+        return pc.binary_join(whole, _SPACE)[0].as_py()
+
+    def lemmas_of(self, tokens: pa.Array) -> pa.Array:
+        """The lemma of each token of an Arrow string array, as one (found with `index_in` against the cache's
+        mirror; new forms lemmatised once and added to both)."""
         dropped = trim(self.cache_)
         if dropped and self._forms is not None:
             self._forms, self._lemmas = self._forms[dropped:], self._lemmas[dropped:]
-        try:
-            tokens = pa.array(words, pa.large_string())
-            forms, lemmas = self._mirror()
-        except (pa.ArrowException, UnicodeError):  # a lone surrogate (here or cached): Arrow holds UTF-8 only
-            joined = " ".join(self.lemmas(words))
-            for word in [word for word in self.cache_ if not _utf8(word)]:  # not kept: the next batch can mirror
-                del self.cache_[word]
-            return joined
+        forms, lemmas = self._mirror()
         at = pc.index_in(tokens, value_set=forms)
         if at.null_count:
             new = pc.unique(tokens.filter(pc.is_null(at))).to_pylist()
@@ -103,12 +106,12 @@ class Lemmatizer:
             forms, lemmas = self._forms, self._lemmas = (pa.concat_arrays([forms, pa.array(new, pa.large_string())]),
                                                          pa.concat_arrays([lemmas, pa.array(found, pa.large_string())]))
             at = pc.index_in(tokens, value_set=forms)
-        chosen = lemmas.take(at)
-        whole = pa.LargeListArray.from_arrays(pa.array([0, len(chosen)], pa.int64()), chosen)  # one list: every token
-        return pc.binary_join(whole, pa.scalar(" ", pa.large_string()))[0].as_py()
+        return lemmas.take(at)
 
     def _mirror(self):
         if self._forms is None or len(self._forms) != len(self.cache_):
+            for word in [word for word in self.cache_ if not _utf8(word)]:  # a lone surrogate the list path
+                del self.cache_[word]                                       # cached: not kept, Arrow has no room
             self._forms = pa.array(list(self.cache_), pa.large_string())
             self._lemmas = pa.array(list(self.cache_.values()), pa.large_string())
         return self._forms, self._lemmas
@@ -122,6 +125,7 @@ def _utf8(word: str) -> bool:
     return True
 
 
+_SPACE = pa.scalar(" ", pa.large_string())
 _LEMMATIZERS: dict[str, Lemmatizer] = {}
 
 
@@ -182,11 +186,15 @@ def analyse_batch(texts: list[str], lang: str) -> tuple[list[str], list[str]]:
     tokenising, the lemma cache and negation each make one pass over the batch instead of one per text."""
     if not texts:
         return [], []
-    joined = f" {_SEP} ".join(texts)
-    if joined.count(_SEP) != len(texts) - 1:  # a text held the separator itself
-        joined = f" {_SEP} ".join(text.replace(_SEP, " ") for text in texts)
-    lemma_text = lemmatizer(lang).joined(tokenize(joined, lang, keep=_SEP))
-    lemma_list = [part.strip() for part in lemma_text.split(_SEP)]
+    lemma_list = _lemmas_in_arrow(texts, lang)
+    if lemma_list is not None:
+        lemma_text = f" {_SEP} ".join(lemma_list)
+    else:
+        joined = f" {_SEP} ".join(texts)
+        if joined.count(_SEP) != len(texts) - 1:  # a text held the separator itself
+            joined = f" {_SEP} ".join(text.replace(_SEP, " ") for text in texts)
+        lemma_text = lemmatizer(lang).joined(tokenize(joined, lang, keep=_SEP))
+        lemma_list = [part.strip() for part in lemma_text.split(_SEP)]
     if get_language(lang).inner_negation:  # Persian: negation inside and after words, text by text
         features = [" ".join(mark_negation(part.split(), lang)) if " ن" in f" {part}" else part
                     for part in lemma_list]  # only words starting with ن negate or are negated
@@ -194,6 +202,40 @@ def analyse_batch(texts: list[str], lang: str) -> tuple[list[str], list[str]]:
         marked = _negation_pattern(lang).sub(_attach, " " + lemma_text)[1:]
         features = [part.strip() for part in marked.split(_SEP)]
     return lemma_list, features
+
+
+def _lemmas_in_arrow(texts: list[str], lang: str) -> list[str] | None:
+    """Each text's space-joined lemmas, the words split and looked up in Arrow, for the languages whose words
+    are `\\w+` runs: the texts lower-cased by Python, then split where `_not_word` says (Python's `\\w`, so the
+    same words `tokenize` finds). None when `tokenize` must answer: other word patterns, `n't` (rewritten
+    there), a lone surrogate."""
+    if _TOKEN_PATTERNS.get(lang, _WORD) is not _WORD:
+        return None
+    lowered = [text.lower() for text in texts]
+    if any("n't" in text or "n’t" in text for text in lowered):
+        return None
+    try:
+        array = pc.replace_substring(pa.array(lowered, pa.large_string()), "ё", "е")
+    except (pa.ArrowException, UnicodeError):
+        return None
+    lists = pc.split_pattern_regex(array, pattern=_not_word())
+    words = lists.flatten()
+    kept = pc.not_equal(words, "").to_numpy(zero_copy_only=False)  # a text's ends split off empty words
+    offsets = np.r_[0, np.cumsum(kept)][lists.offsets.to_numpy()]
+    lemmas = lemmatizer(lang).lemmas_of(words.filter(pa.array(kept)))
+    return pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), lemmas), _SPACE).to_pylist()
+
+
+@lru_cache(maxsize=1)
+def _not_word() -> str:
+    """An RE2 pattern for a run of characters Python's `\\w` does not match, made from Python's own Unicode
+    tables (`re` run over every code point), so that Arrow splits the words `re` finds (RE2's `\\w` is ASCII,
+    its `\\pL` another Unicode version's)."""
+    points = np.arange(0x110000, dtype=np.uint32)
+    points = points[(points < 0xD800) | (points > 0xDFFF)]
+    every = points.tobytes().decode("utf-32-le")
+    runs = [(int(points[m.start()]), int(points[m.end() - 1])) for m in _WORD.finditer(every)]
+    return "[^" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in runs) + "]+"
 
 
 @without_gc

@@ -216,3 +216,15 @@ def test_the_first_unit_with_a_parse_gives_pymorphy3s_top_normal_form(lang, word
 
     morph = morph_analyzer(lang)
     assert [_first_unit_normal_form(morph, w) for w in words] == [morph.parse(w)[0].normal_form for w in words]
+
+
+@given(st.lists(st.text(max_size=30), min_size=1, max_size=8), st.sampled_from(["ru", "en", "other"]))
+def test_words_split_in_arrow_are_the_words_tokenize_finds(texts, lang):
+    """Any code point (Hypothesis draws from all of Unicode): the batch's Arrow split, where it answers,
+    gives the lemmas `analyse_text` gives text by text."""
+    from feedback_mining.analyse import _lemmas_in_arrow
+
+    found = _lemmas_in_arrow(texts, lang)
+    if found is not None:
+        assert found == [analyse_text(text, lang)[0] for text in texts]
+    assert analyse_batch(texts, lang) == tuple(map(list, zip(*[analyse_text(text, lang) for text in texts])))
