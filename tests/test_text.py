@@ -228,3 +228,9 @@ def test_words_split_in_arrow_are_the_words_tokenize_finds(texts, lang):
     if found is not None:
         assert found == [analyse_text(text, lang)[0] for text in texts]
     assert analyse_batch(texts, lang) == tuple(map(list, zip(*[analyse_text(text, lang) for text in texts])))
+
+
+def test_a_letter_without_a_unicode_name_passes_through_the_lemmatiser():
+    """pymorphy3 asks each letter's Unicode name, and Tangut letters have none: the word is kept as written."""
+    assert analyse_text("Привет 𗀀 мир", "ru") == ("привет 𗀀 мир", "привет 𗀀 мир")
+    assert analyse_text("Привіт 𗀀", "uk")[0] == "привіт 𗀀"

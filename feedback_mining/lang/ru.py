@@ -53,7 +53,10 @@ def top_normal_form(word: str, lang: str = "ru") -> str:
     found = morph.dictionary.words.similar_items(word, morph.char_substitutes) if _CYRILLIC.fullmatch(word) and \
         _dictionary_first(lang) else None
     if not found:
-        return _first_unit_normal_form(morph, word)
+        try:
+            return _first_unit_normal_form(morph, word)
+        except ValueError:  # pymorphy3 asks `unicodedata.name` of each letter: Tangut letters (U+17000-18D08) have none
+            return word
     dictionary, estimator = morph.dictionary, morph.prob_estimator
     fixed_word, parses = found[0]
     best = (*parses[0], fixed_word)
