@@ -133,14 +133,14 @@ def enrich_partition(rows: dict[str, pd.DataFrame], classifier, config: Config, 
     """The text stages on the texts of one partition's rows (`busy`: see `pipeline.enrich_in_chunks`)."""
     from feedback_mining.pipeline import collect_texts, enrich_in_chunks, text_warnings
 
-    keep = [*TEXT_COLUMNS, *(f"p_{pp}" for pp in classifier.ids), "features"]
+    keep = [*TEXT_COLUMNS, *(f"p_{pp}" for pp in classifier.ids), "features", "text_hash"]
     raw = collect_texts(rows)
     notes = Counter(text_warnings(raw["text"]))
     texts = enrich_in_chunks(raw, classifier, config.chunk_size, progress=progress, keep=keep, n_jobs=n_jobs,
                              busy=busy)
     notes["no_letters (language und)"] += int((texts["language"] == "und").sum()) if len(texts) else 0
-    return Enriched(texts.reset_index(drop=True), text_hashes(texts["clean_text"]) if len(texts) else
-                    np.zeros(0, np.uint64), notes)
+    hashes = texts.pop("text_hash").to_numpy(np.uint64) if "text_hash" in texts else text_hashes(texts["clean_text"])
+    return Enriched(texts.reset_index(drop=True), hashes if len(texts) else np.zeros(0, np.uint64), notes)
 
 
 def hashes_of(enriched: Enriched) -> np.ndarray:

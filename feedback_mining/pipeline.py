@@ -33,7 +33,7 @@ from feedback_mining.learning.drift import measure as measure_drift
 from feedback_mining.errors import UsageError
 from feedback_mining.join import empty_frame
 from feedback_mining.language import detect
-from feedback_mining.partitions import DRIFT_SAMPLE
+from feedback_mining.partitions import DRIFT_SAMPLE, text_hashes
 from feedback_mining.rank import Partials
 from feedback_mining.read import OPTIONAL, REJECT_COLUMNS, REQUIRED, Source, read_source, validate_source
 from feedback_mining.read import reject_reasons
@@ -82,9 +82,10 @@ def chunks(frame: pd.DataFrame, size: int):
 
 
 def enrich_texts(frame: pd.DataFrame, classifier: ModelClassifier | LexiconClassifier | None,
-                 text_col: str = "text") -> pd.DataFrame:
+                 text_col: str = "text", with_hash: bool = False) -> pd.DataFrame:
     """The text stages on one chunk: adds `clean_text, language, lemmas, features, duplicate` and, unless
-    `classifier` is None, the classifier columns. Each distinct (text, given language) is processed once and
+    `classifier` is None, the classifier columns; `with_hash`, also `text_hash` (`partitions.text_hashes` of the
+    clean text, which `mark_duplicates` reads). Each distinct (text, given language) is processed once and
     its results are copied to its repeats (bots and copy-paste: about one text in eight in a week)."""
     read = [text_col, *(["language"] if "language" in frame else [])]  # all the stages read of the input
     key = frame[text_col].fillna("").astype(str)
@@ -95,19 +96,20 @@ def enrich_texts(frame: pd.DataFrame, classifier: ModelClassifier | LexiconClass
         enriched = classify(enriched, classifier)
     copied = {c: enriched[c].to_numpy()[codes] for c in enriched.columns if c != text_col}  # fresh, even if present
     out = frame.assign(**{c: pd.Series(v, index=frame.index, dtype=v.dtype) for c, v in copied.items()})
-    lowered = out["clean_text"].str.lower()
-    return out.assign(duplicate=lowered.duplicated() & (lowered != ""))
+    hashes = text_hashes(enriched["clean_text"])[codes] if len(frame) else np.zeros(0, np.uint64)
+    duplicate = pd.Series(hashes).duplicated().to_numpy() & (hashes != 0)
+    return out.assign(duplicate=duplicate, **({"text_hash": hashes} if with_hash else {}))
 
 
 def mark_duplicates(frame: pd.DataFrame, seen: set[int]) -> pd.DataFrame:
-    """Add `duplicate`: the same cleaned text (case-insensitive) already appeared in this or an earlier chunk.
-    Texts are remembered by Python's 64-bit string hash, stable within this process, the only one that asks."""
+    """Set `duplicate`: the same cleaned text (case-insensitive) already appeared in this or an earlier chunk.
+    Texts are remembered by their 64-bit `text_hash` (made where the texts were enriched, else here)."""
+    hashes = frame["text_hash"] if "text_hash" in frame else text_hashes(frame["clean_text"])
     flags = []
-    for text in frame["clean_text"].tolist():
-        key = hash(text.lower())
-        flags.append(bool(text) and key in seen)
+    for key in np.asarray(hashes, dtype=np.uint64).tolist():
+        flags.append(key != 0 and key in seen)
         seen.add(key)
-    return frame.assign(duplicate=flags)
+    return frame.assign(duplicate=np.asarray(flags, dtype=bool))
 
 
 PARALLEL_MIN_TEXTS = 10_000  # below this, starting worker processes (about 2 s) costs more than it saves
@@ -119,8 +121,8 @@ def _enrich_in_worker(batch: pd.DataFrame, key: str, blob: bytes, text_col: str,
     classifier = _WORKER_CLASSIFIERS.get(key)
     if classifier is None:
         classifier = _WORKER_CLASSIFIERS[key] = pickle.loads(blob)
-    enriched = enrich_texts(batch, classifier, text_col)
-    return enriched[list(dict.fromkeys([*keep, "clean_text"]))] if keep else enriched  # send back only what is kept
+    enriched = enrich_texts(batch, classifier, text_col, with_hash=True)
+    return enriched[list(dict.fromkeys([*keep, "text_hash"]))] if keep else enriched  # send back only what is kept
 
 
 def enrich_in_chunks(frame: pd.DataFrame, classifier: ModelClassifier | LexiconClassifier | None, chunk_size: int,
@@ -134,14 +136,14 @@ def enrich_in_chunks(frame: pd.DataFrame, classifier: ModelClassifier | LexiconC
     workers = effective_n_jobs(n_jobs) if len(frame) >= PARALLEL_MIN_TEXTS else 1
     size = chunk_size if workers == 1 else max(1000, min(chunk_size, -(-len(frame) // (workers * 4))))
     batches = chunks(frame, size)
-    here = lambda batch: enrich_texts(batch, classifier, text_col)  # noqa: E731
+    here = lambda batch: enrich_texts(batch, classifier, text_col, with_hash=True)  # noqa: E731
     results = (here(batch) for batch in batches) if workers == 1 else \
         _shared_batches(batches, classifier, text_col, keep, workers, here, busy)
     seen: set[int] = set()
     done = []
     for enriched in results:
         enriched = mark_duplicates(enriched, seen)
-        done.append(enriched[keep] if keep else enriched)
+        done.append(enriched[keep] if keep else enriched.drop(columns="text_hash"))
         if progress:
             progress(sum(map(len, done)), len(frame))
     return pd.concat(done) if done else frame
