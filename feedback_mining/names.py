@@ -20,6 +20,8 @@ import sys
 from bisect import bisect_left
 import tomllib
 from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 from importlib import resources
 
 from feedback_mining.lang.ru import dictionary_parses, morph_analyzer
@@ -160,19 +162,25 @@ class _Tokens:
 
     def __init__(self, text: str):
         self.text, self.words, self._starts = text, _TOKEN.findall(text), None
-        self.shapes = shapes = [""] * len(self.words)
-        for i in [i for i, word in enumerate(self.words) if word[0] in _SHAPED_FIRST]:
-            shapes[i] = _shape(self.words[i])
-        self.marked = [i for i, shape in enumerate(shapes) if shape in _MARKED]  # the tokens a rule looks at
+        words, self.shapes = self.words, [""] * len(self.words)
+        shaped = list(compress(range(len(words)), map(_SHAPED_FIRST.__contains__, map(itemgetter(0), words))))
+        for i in shaped:
+            self.shapes[i] = _shape(words[i])
+        self.marked = [i for i in shaped if self.shapes[i] in _MARKED]  # the tokens a rule looks at
 
     def word(self, i: int) -> str:
         return self.words[i] if 0 <= i < len(self.words) else ""
 
     def start(self, i: int) -> int:
-        """Where token i starts in the text; found on first use (most texts need no offsets, and a list of
-        match objects kept alive costs the garbage collector more than the tokenising)."""
+        """Where token i starts in the text; found on first use (most texts need no offsets). Each token is
+        found from the end of the one before: what lies between is whitespace, digits or `_`, which no token
+        starts with, so the first occurrence is the token's own."""
         if self._starts is None:
-            self._starts = list(map(re.Match.start, _TOKEN.finditer(self.text)))
+            self._starts, at, find = [], 0, self.text.find
+            for word in self.words:
+                at = find(word, at)
+                self._starts.append(at)
+                at += len(word)
         return self._starts[i]
 
     def end(self, i: int) -> int:

@@ -49,3 +49,12 @@ def test_a_word_in_no_list_is_a_name_after_a_role_but_not_after_a_greeting():
              "Dear Consumer Financial Protection Bureau", "Hello This is about my card", "Оператор МТС ОЧЕНЬ груб"]
     assert names.redact_all(texts) == ["I spoke to agent <NAME> yesterday", "менеджер <NAME> помог", *texts[2:]]
     assert names.redact_all(texts) == [_reference(text) for text in texts]
+
+
+@given(st.text(alphabet=LETTERS + "<>NAME_²\u0301\t\n…?", max_size=60))
+@settings(max_examples=2000, deadline=None)
+def test_token_offsets_and_shapes_are_the_plain_ones(text):
+    tokens = names._Tokens(text)
+    assert [tokens.start(i) for i in range(len(tokens.words))] == [m.start() for m in names._TOKEN.finditer(text)]
+    assert tokens.shapes == [names._shape(w) if w[0] in names._SHAPED_FIRST else "" for w in tokens.words]
+    assert tokens.marked == [i for i, shape in enumerate(tokens.shapes) if shape in names._MARKED]
