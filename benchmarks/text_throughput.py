@@ -123,6 +123,20 @@ def best_of(repeat: int, measure, seconds_of):
     return best
 
 
+def interleaved(repeat: int, measures: list) -> dict:
+    """`best_of` for several measurements timed in rounds, one run of each per round (`measures`: (key, measure,
+    seconds_of, its `CPU` key)), so that ours and the baseline meet the same moments of a machine whose speed drifts
+    over minutes: {key: the fastest run}; `CPU` keeps each one's fastest run's figures."""
+    best, cpu = {}, {}
+    for _ in range(max(repeat, 1)):
+        for key, measure, seconds_of, cpu_key in measures:
+            result = measure()
+            if key not in best or seconds_of(result) < seconds_of(best[key]):
+                best[key], cpu[cpu_key] = result, CPU.get(cpu_key)
+    CPU.update(cpu)
+    return best
+
+
 WARM: dict = {}  # (jobs, classify) -> seconds of the same run repeated with the caches it filled (not a cold run)
 
 
@@ -223,7 +237,8 @@ def main(argv=None) -> None:
     parser.add_argument("--language", choices=["ru", "uk", "fa", "en"],
                         help="a week of this language alone (texts our detector assigns it, picked before timing)")
     parser.add_argument("--repeat", type=int, default=1, help="time ours and the C DAWG baseline this many times "
-                                                              "each and keep the fastest (a noisy machine)")
+                                                              "each, in rounds (one of each per round), and keep "
+                                                              "the fastest of each (a noisy machine)")
     parser.add_argument("--no-classify", action="store_true", help="do not time the stages with the classifiers")
     parser.add_argument("--no-default-install", action="store_true",
                         help="do not time the baseline on the pure-Python DAWG (a slow subprocess)")
@@ -244,17 +259,34 @@ def main(argv=None) -> None:
     print(f"corpus ({source}): {len(frame):,} texts, {n_words:,} words, {n_forms:,} distinct word forms, "
           f"{frame['text'].duplicated().mean():.1%} repeated texts")
 
+    first: list = []  # our first run's output: the clean texts and languages the baseline is given
+    def ours(jobs: int, classify: bool):
+        def measure():
+            result = time_ours(frame, jobs, args.models, classify=classify) if classify else \
+                time_ours(frame, jobs, classify=False)
+            first.append(result[2]) if not first else None
+            return result
+        return measure
+
+    def baseline():
+        return time_baseline(first[0]["clean_text"], first[0]["language"])
+
+    measures = [(("ours", jobs), ours(jobs, False), lambda r: r[1], (jobs, False)) for jobs in args.jobs]
+    if not args.no_classify:
+        measures.append((("classify", args.jobs[0]), ours(args.jobs[0], True), lambda r: r[1], (args.jobs[0], True)))
+    measures.append(("baseline", baseline, lambda r: sum(r[1].values()), "baseline"))
+    best = interleaved(args.repeat, measures)
     runs = {}
     for jobs in args.jobs:
-        startup, seconds, out = best_of(args.repeat, lambda: time_ours(frame, jobs, classify=False), lambda r: r[1])
+        startup, seconds, out = best["ours", jobs]
         runs[jobs] = (startup, seconds, CPU[jobs, False])
         print(f"ours, text stages   start-up {startup:5.2f} s  {seconds:6.2f} s  {len(frame) / seconds:8,.0f} texts/s  "
               f"(clean, redact, detect, lemmatise, negation, duplicates; jobs={jobs})  "
               f"CPU {runs[jobs][2]:.2f} s (all processes)  peak RSS {peak_rss_mib():,.0f} MiB (main process)")
+    out = first[0]
     c_seconds = None
     if not args.no_classify:
-        c_startup, c_seconds, _ = best_of(args.repeat, lambda: time_ours(frame, args.jobs[0], args.models),
-                                          lambda r: r[1])
+        c_startup, c_seconds, _ = best["classify", args.jobs[0]]
         print(f"ours, + classify    start-up {c_startup:5.2f} s  {c_seconds:6.2f} s  {len(frame) / c_seconds:8,.0f} "
               f"texts/s  (and sentiment, pain points, effort with {args.models or 'the shipped models'}; "
               f"jobs={args.jobs[0]})")
@@ -262,8 +294,7 @@ def main(argv=None) -> None:
     print_stages(frame)
 
     texts, languages = out["clean_text"], out["language"]
-    b_startup, b_seconds, b_lemmas = best_of(args.repeat, lambda: time_baseline(texts, languages),
-                                             lambda r: sum(r[1].values()))
+    b_startup, b_seconds, b_lemmas = best["baseline"]
     baselines = [("baseline, our environment (DAWG2 C ext.)", b_startup, b_seconds)]
     if not args.no_default_install:
         d_startup, d_seconds = time_baseline_default_install(texts, languages)
