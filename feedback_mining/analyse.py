@@ -5,8 +5,9 @@ Russian and Ukrainian, spaCy's lookup table for English, normalised and lightly 
 Analyses are cached per (language, word form), so a week of texts costs one dictionary look-up per
 distinct word. Negation is attached to the next word in `features` ("не удобно" -> "не_удобно") for the
 classifiers; `lemmas` carries no negation marks. A chunk is analysed one language at a time, its texts joined
-into one string (`analyse_batch`), so the per-text Python is a split at the end; `analyse_text` is the
-text-by-text reference the batch path is tested against.
+into one string (`analyse_batch`), so the per-text Python is a split at the end; for the languages whose words
+are `\w` runs the words are split and looked up in Arrow instead (`_lemmas_in_arrow`). `analyse_text` is the
+text-by-text reference the batch paths are tested against.
 
 Tokens are runs of word characters (with the apostrophe inside Ukrainian words and the ZWNJ inside
 Persian ones): for the words the classifiers use this agrees with spaCy's blank tokenizers and is an
