@@ -6,7 +6,7 @@ Analyses are cached per (language, word form), so a week of texts costs one dict
 distinct word. Negation is attached to the next word in `features` ("не удобно" -> "не_удобно") for the
 classifiers; `lemmas` carries no negation marks. A chunk is analysed one language at a time, its texts joined
 into one string (`analyse_batch`), so the per-text Python is a split at the end; for the languages whose words
-are `\w` runs the words are split and looked up in Arrow instead (`_lemmas_in_arrow`). `analyse_text` is the
+are `\\w` runs the words are split and looked up in Arrow instead (`_lemmas_in_arrow`). `analyse_text` is the
 text-by-text reference the batch paths are tested against.
 
 Tokens are runs of word characters (with the apostrophe inside Ukrainian words and the ZWNJ inside
