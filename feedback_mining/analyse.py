@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from feedback_mining.gc_pause import without_gc
 from feedback_mining.lang import Language, get_language
+from feedback_mining.tokens import ArrowKeys
 from feedback_mining.word_caches import trim
 
 _WORD = re.compile(r"\w+")
@@ -73,11 +74,12 @@ class Lemmatizer:
         return lemma
 
     def lemmas(self, words: list[str]) -> list[str]:
-        trim(self.cache_)  # before the look-ups, which then find every word
+        dropped = trim(self.cache_)  # before the look-ups, which then find every word
         new = set(words).difference(self.cache_)  # one pass in C, then one look-up a token
         if new:
             lemma = self.language.lemma
             self.cache_.update({word: lemma(word) for word in new})
+        if dropped or new:
             self._forms = None
         return list(map(self.cache_.__getitem__, words))
 
@@ -94,27 +96,26 @@ class Lemmatizer:
     def lemmas_of(self, tokens: pa.Array) -> pa.Array:
         """The lemma of each token of an Arrow string array, as one (found with `index_in` against the cache's
         mirror; new forms lemmatised once and added to both)."""
-        dropped = trim(self.cache_)
-        if dropped and self._forms is not None:
-            self._forms, self._lemmas = self._forms[dropped:], self._lemmas[dropped:]
+        if trim(self.cache_):
+            self._forms = None
         forms, lemmas = self._mirror()
-        at = pc.index_in(tokens, value_set=forms)
-        if at.null_count:
-            new = pc.unique(tokens.filter(pc.is_null(at))).to_pylist()
+        at = forms.positions(tokens)
+        if (at < 0).any():
+            new = pc.unique(tokens.filter(pa.array(at < 0))).to_pylist()
             lemma = self.language.lemma
             found = [lemma(word) for word in new]
             self.cache_.update(zip(new, found))
-            forms, lemmas = self._forms, self._lemmas = (pa.concat_arrays([forms, pa.array(new, pa.large_string())]),
-                                                         pa.concat_arrays([lemmas, pa.array(found, pa.large_string())]))
-            at = pc.index_in(tokens, value_set=forms)
-        return lemmas.take(at)
+            forms.add(new)
+            lemmas.add(found)
+            at = forms.positions(tokens)
+        return lemmas.array.take(pa.array(at))
 
-    def _mirror(self):
-        if self._forms is None or len(self._forms) != len(self.cache_):
+    def _mirror(self) -> tuple[ArrowKeys, ArrowKeys]:
+        """`cache_`'s forms and lemmas in order in Arrow, made again after any change made elsewhere."""
+        if self._forms is None:
             for word in [word for word in self.cache_ if not _utf8(word)]:  # a lone surrogate the list path
                 del self.cache_[word]                                       # cached: not kept, Arrow has no room
-            self._forms = pa.array(list(self.cache_), pa.large_string())
-            self._lemmas = pa.array(list(self.cache_.values()), pa.large_string())
+            self._forms, self._lemmas = ArrowKeys(self.cache_), ArrowKeys(self.cache_.values())
         return self._forms, self._lemmas
 
 

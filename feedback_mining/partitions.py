@@ -139,8 +139,8 @@ def enrich_partition(rows: dict[str, pd.DataFrame], classifier, config: Config, 
     texts = enrich_in_chunks(raw, classifier, config.chunk_size, progress=progress, keep=keep, n_jobs=n_jobs,
                              busy=busy)
     notes["no_letters (language und)"] += int((texts["language"] == "und").sum()) if len(texts) else 0
-    hashes = texts.pop("text_hash").to_numpy(np.uint64) if "text_hash" in texts else text_hashes(texts["clean_text"])
-    return Enriched(texts.reset_index(drop=True), hashes if len(texts) else np.zeros(0, np.uint64), notes)
+    hashes = texts.pop("text_hash").to_numpy(np.uint64)  # made where each batch was enriched
+    return Enriched(texts.reset_index(drop=True), hashes, notes)
 
 
 def hashes_of(enriched: Enriched) -> np.ndarray:

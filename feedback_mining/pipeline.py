@@ -103,10 +103,9 @@ def enrich_texts(frame: pd.DataFrame, classifier: ModelClassifier | LexiconClass
 
 def mark_duplicates(frame: pd.DataFrame, seen: set[int]) -> pd.DataFrame:
     """Set `duplicate`: the same cleaned text (case-insensitive) already appeared in this or an earlier chunk.
-    Texts are remembered by their 64-bit `text_hash` (made where the texts were enriched, else here)."""
-    hashes = frame["text_hash"] if "text_hash" in frame else text_hashes(frame["clean_text"])
+    Texts are remembered by their 64-bit `text_hash`, made where the batch was enriched."""
     flags = []
-    for key in np.asarray(hashes, dtype=np.uint64).tolist():
+    for key in frame["text_hash"].to_numpy(np.uint64).tolist():
         flags.append(key != 0 and key in seen)
         seen.add(key)
     return frame.assign(duplicate=np.asarray(flags, dtype=bool))

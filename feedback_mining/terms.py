@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from feedback_mining.analyse import lemmatizer, mark_negation, tokenize
 from feedback_mining.lang import get_language
-from feedback_mining.tokens import Tokens
+from feedback_mining.tokens import ArrowKeys, Tokens
 from feedback_mining.word_caches import over_limit
 
 LANGUAGE_KEYS = ("en", "ru", "uk", "fa")
@@ -93,9 +92,7 @@ class TermMatcher:
         self.candidates_: dict[str, list] = {}  # token -> terms that may start there (only tokens that have some)
         self.followers_: dict[str, set[str]] = {}  # token -> the next words its terms need, if all need one
         self.seen_: set[str] = set()
-        # the same in Arrow, for the batch path: (seen tokens, tokens with candidates), each as arrays and the
-        # tokens learnt since they were last joined
-        self._arrow_ = {"seen": [pa.array([], pa.large_string())], "starts": [pa.array([], pa.large_string())]}
+        self.seen_arrow_, self.starts_arrow_ = ArrowKeys(), ArrowKeys()  # `seen_`, `candidates_`: the batch path's
 
     def _index_prefixes(self) -> None:
         self.prefix_lengths_ = sorted({len(p) for p in self.prefix_})
@@ -121,8 +118,8 @@ class TermMatcher:
                 if all(len(p) > 1 for p, _, _ in found) and not any(w.endswith("*") for w in second):
                     self.followers_[token] = second  # it starts terms of several words only
         self.seen_ |= tokens
-        self._arrow_["seen"].append(list(tokens))
-        self._arrow_["starts"].append([t for t in tokens if t in self.candidates_])
+        self.seen_arrow_.add(tokens)
+        self.starts_arrow_.add(t for t in tokens if t in self.candidates_)
 
     def _forget_if_full(self) -> None:
         """Start the token caches again once they hold more than `word_caches.LIMIT` tokens (bounded memory)."""
@@ -166,8 +163,7 @@ class TermMatcher:
         split once (`Tokens(texts)`). Only texts holding a token that some term starts with are looked at,
         and only there: the candidates of each distinct token are worked out once."""
         self._forget_if_full()
-        at = self._screen_in_arrow(tokens) if len(tokens.__dict__.get("arrow_forms", ())) >= 1000 else \
-            self._screen(tokens)
+        at = self._screen_in_arrow(tokens) if tokens.in_arrow else self._screen(tokens)
         if not len(at):
             return
         text_of = np.searchsorted(tokens.starts, at, side="right") - 1
@@ -199,10 +195,10 @@ class TermMatcher:
         """`_screen` with the batch's forms looked up in Arrow: only the forms that start a term become Python
         strings (a batch of real text has tens of thousands of forms, a few thousand start a term)."""
         forms = tokens.arrow_forms
-        new = pc.invert(pc.is_in(forms, value_set=self._arrow("seen")))
-        if pc.any(new).as_py():
-            self._learn(set(forms.filter(new).to_pylist()))
-        starts_term = pc.is_in(forms, value_set=self._arrow("starts")).to_numpy(zero_copy_only=False)
+        new = ~self.seen_arrow_.holds(forms)
+        if new.any():
+            self._learn(set(forms.filter(pa.array(new)).to_pylist()))
+        starts_term = self.starts_arrow_.holds(forms)
         starting = np.flatnonzero(starts_term)
         needs_next = np.zeros(len(forms), dtype=bool)
         firsts, seconds = [], []
@@ -212,17 +208,10 @@ class TermMatcher:
                 needs_next[code] = True
                 firsts += [code] * len(second)
                 seconds += second
-        codes = pc.index_in(pa.array(seconds, pa.large_string()), value_set=forms).to_numpy(zero_copy_only=False)
-        known = ~np.isnan(codes) if codes.dtype.kind == "f" else np.ones(len(codes), bool)
-        pairs = np.asarray(firsts, np.int64)[known] * len(forms) + codes[known].astype(np.int64)
+        codes = ArrowKeys(forms).positions(pa.array(seconds, pa.large_string()))  # each second word's form
+        known = codes >= 0
+        pairs = np.asarray(firsts, np.int64)[known] * len(forms) + codes[known]
         return _followed(tokens, len(forms), starts_term, needs_next, pairs)
-
-    def _arrow(self, which: str) -> pa.Array:
-        """The `seen_` tokens or the `candidates_` keys as one Arrow array (joined once per batch)."""
-        parts = self._arrow_[which]
-        if len(parts) > 1:
-            parts[:] = [pa.concat_arrays([parts[0], *(pa.array(p, pa.large_string()) for p in parts[1:])])]
-        return parts[0]
 
 
 def _followed(tokens: Tokens, n_forms: int, starts_term: np.ndarray, needs_next: np.ndarray, pairs) -> np.ndarray:

@@ -66,6 +66,11 @@ class Tokens:
         return self.arrow_forms.to_pylist()
 
     @property
+    def in_arrow(self) -> bool:
+        """Whether the forms are in Arrow and enough that looking them up there beats a Python loop."""
+        return len(self.__dict__.get("arrow_forms", ())) >= ARROW_MIN_FORMS
+
+    @property
     def n_forms(self) -> int:
         return len(self.arrow_forms) if "arrow_forms" in self.__dict__ else len(self.forms)
 
@@ -92,14 +97,14 @@ class Tokens:
     def lookup(self, table: dict, default, dtype=float) -> np.ndarray:
         """`table.get(token, default)` for every token, asked once per distinct form (in Arrow when the forms
         are there: a Python dictionary look-up a form costs more than one hash join in C++)."""
-        if "arrow_forms" not in self.__dict__ or len(self.arrow_forms) < 1000:
+        if not self.in_arrow:
             return self._lookup_in_python(table, default, dtype)
         try:
             keys, found = _arrow_table(table, dtype)
         except (pa.ArrowException, TypeError, ValueError, UnicodeError):  # keys not all strings, say
             return self._lookup_in_python(table, default, dtype)
-        at = pc.index_in(self.arrow_forms, value_set=keys).fill_null(len(found)).to_numpy().astype(np.int64)
-        return np.append(found, np.asarray(default, dtype=dtype))[at][self.codes]
+        at = keys.positions(self.arrow_forms)
+        return np.append(found, np.asarray(default, dtype=dtype))[at][self.codes]  # -1: the default
 
     def _lookup_in_python(self, table: dict, default, dtype) -> np.ndarray:
         return np.array([table.get(form, default) for form in self.forms], dtype=dtype)[self.codes]
@@ -119,17 +124,52 @@ class Tokens:
         return out
 
 
-_ARROW_TABLES: dict = {}  # (id(table), dtype) -> (table, its keys in Arrow, its values); the table kept alive
+ARROW_MIN_FORMS = 1000  # below this, a batch's forms are looked up in Python
 
 
-def _arrow_table(table: dict, dtype) -> tuple[pa.Array, np.ndarray]:
-    """A look-up table's keys as an Arrow string array and its values as a NumPy array, made once per table (the
-    tables are fitted vocabularies and lexicons, not changed once made; a table of another size is made again)."""
+class ArrowKeys:
+    """Strings in the order they were added, as one Arrow array, and where a batch's strings stand among them
+    (`index_in` in C++, not a Python dictionary look-up a string): the Arrow side of a per-word cache."""
+
+    def __init__(self, keys=()):
+        self._parts = [_strings(keys)]
+
+    def __len__(self) -> int:
+        return sum(map(len, self._parts))
+
+    def add(self, keys) -> None:
+        self._parts.append(_strings(keys))
+
+    @property
+    def array(self) -> pa.Array:
+        if len(self._parts) > 1:  # the pieces added since the last look-up, joined once
+            self._parts = [pa.concat_arrays(self._parts)]
+        return self._parts[0]
+
+    def positions(self, values: pa.Array) -> np.ndarray:
+        """Each value's position among the keys, -1 where it is not one."""
+        return pc.index_in(values, value_set=self.array).fill_null(-1).to_numpy().astype(np.int64)
+
+    def holds(self, values: pa.Array) -> np.ndarray:
+        """Whether each value is a key."""
+        return pc.is_in(values, value_set=self.array).to_numpy(zero_copy_only=False)
+
+
+def _strings(values) -> pa.Array:
+    return values.cast(pa.large_string()) if isinstance(values, pa.Array) else pa.array(list(values), pa.large_string())
+
+
+_ARROW_TABLES: dict = {}  # (id(table), dtype) -> (table, its keys, its values); the table kept alive
+
+
+def _arrow_table(table: dict, dtype) -> tuple[ArrowKeys, np.ndarray]:
+    """A look-up table's keys as `ArrowKeys` and its values as a NumPy array, made once per table (the tables are
+    fitted vocabularies and lexicons, not changed once made; a table of another size is made again)."""
     key = id(table), np.dtype(dtype).str
     entry = _ARROW_TABLES.get(key)
     if entry is None or entry[0] is not table or len(entry[2]) != len(table):
         if len(_ARROW_TABLES) >= 32:
             _ARROW_TABLES.clear()
-        entry = _ARROW_TABLES[key] = (table, pa.array(list(table), pa.large_string()),
-                                      np.fromiter(table.values(), dtype=dtype, count=len(table)))
+        entry = _ARROW_TABLES[key] = (table, ArrowKeys(table), np.fromiter(table.values(), dtype=dtype,
+                                                                           count=len(table)))
     return entry[1], entry[2]

@@ -28,7 +28,6 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from scipy import sparse
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin, clone
@@ -38,7 +37,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from feedback_mining.learning.valence import batch_lookup, evidence
-from feedback_mining.tokens import Tokens
+from feedback_mining.tokens import ArrowKeys, Tokens
 from feedback_mining.word_caches import over_limit
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
@@ -310,7 +309,7 @@ class WordGrams:
 
     def __init__(self, n_columns: int):
         self.n_columns = n_columns
-        self.words = pa.array([], pa.large_string())  # row i's word
+        self.words = ArrowKeys()  # row i's word
         self.indices, self.indptr = np.zeros(0, np.int32), np.zeros(1, np.int64)
 
     def rows(self, words, columns_of) -> sparse.csr_matrix:
@@ -318,14 +317,14 @@ class WordGrams:
         array; `columns_of(new words)` gives (columns, count per word) for the words not kept yet."""
         if over_limit(self.words):
             self.__init__(self.n_columns)
-        words = words.cast(pa.large_string()) if isinstance(words, pa.Array) else pa.array(words, pa.large_string())
-        rows = pc.index_in(words, value_set=self.words).fill_null(-1).to_numpy().astype(np.int64)
+        words = words if isinstance(words, pa.Array) else pa.array(words, pa.large_string())
+        rows = self.words.positions(words)
         missing = np.flatnonzero(rows < 0)
         if len(missing):
             new = words.take(pa.array(missing))
             columns, counts = columns_of(new.to_pylist())
             rows[missing] = np.arange(len(self.words), len(self.words) + len(new))
-            self.words = pa.concat_arrays([self.words, new])
+            self.words.add(new)
             self.indices = np.concatenate([self.indices, columns.astype(np.int32, copy=False)])
             self.indptr = np.concatenate([self.indptr, self.indptr[-1] + np.cumsum(counts)])
         starts, lengths = self.indptr[rows], self.indptr[rows + 1] - self.indptr[rows]
