@@ -22,6 +22,7 @@ from feedback_mining import names, ner
 from feedback_mining.analyse import analyse
 from feedback_mining.clean import clean
 from feedback_mining.formats import load_table
+from feedback_mining.lang.known_words import known_words
 from feedback_mining.language import detect
 
 # the per-process caches the text stages rely on: (label, module, attribute); dicts keyed by word form
@@ -142,12 +143,20 @@ def cache_rates(frame: pd.DataFrame) -> dict[str, tuple[int, float]]:
     with _counting() as swapped:
         out = frame[["text"]].pipe(clean).pipe(detect).pipe(analyse)
         footprint = cache_footprint()
+        kinds = [word.lower() for word in names._KINDS if word == word.lower().capitalize()]  # the counting copy
+        known_kinds = (len(names._KINDS), sum(w in known_words().kinds for w in kinds) / max(1, len(names._KINDS)))
         rates = {label: (module.__dict__[attr].hits + module.__dict__[attr].misses,
                          module.__dict__[attr].hits / max(1, module.__dict__[attr].hits + module.__dict__[attr].misses))
                  for label, module, attr, _ in swapped}
     for lang, lemmatizer in sorted(analyse_module._LEMMATIZERS.items()):
         tokens = int(out.loc[out["language"] == lang, "lemmas"].str.split().str.len().sum())
         rates[f"lemmas ({lang}): forms analysed / tokens"] = (tokens, 1 - len(lemmatizer.cache_) / max(1, tokens))
+    rates["known words: the name kinds of new forms"] = known_kinds  # found in the shipped file: no pymorphy3
+    known = known_words()
+    if "ru" in analyse_module._LEMMATIZERS:  # the new forms the shipped file answered (a hit: no pymorphy3)
+        forms = analyse_module._LEMMATIZERS["ru"].cache_
+        rates["known words: the ru lemmas of new forms"] = (len(forms), sum(f in known.lemmas for f in forms)
+                                                            / max(1, len(forms)))
     projections = ner._projections.cache_info().currsize and ner._projections()
     if projections and projections.looked_up:
         rates["NER token products (first layer): new / tokens"] = (

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -43,6 +44,7 @@ from feedback_mining.analyse import tokenize  # noqa: E402
 from feedback_mining.classify import load_classifier  # noqa: E402
 from feedback_mining.clean import clean_texts  # noqa: E402
 from feedback_mining.example import make_example  # noqa: E402
+from feedback_mining.lang.known_words import known_words  # noqa: E402
 from feedback_mining.lang.ru import morph_analyzer  # noqa: E402
 from feedback_mining.language import detect_languages  # noqa: E402
 from feedback_mining.pipeline import PARALLEL_MIN_TEXTS, enrich_in_chunks, stop_worker_pools  # noqa: E402
@@ -242,10 +244,15 @@ def main(argv=None) -> None:
     parser.add_argument("--no-classify", action="store_true", help="do not time the stages with the classifiers")
     parser.add_argument("--no-default-install", action="store_true",
                         help="do not time the baseline on the pure-Python DAWG (a slow subprocess)")
+    parser.add_argument("--no-known-words", action="store_true",
+                        help="analyse every word form, without the shipped analyses of common forms "
+                             "(resources/known_words.tsv.gz), to see what they save")
     parser.add_argument("--baseline-only", help=argparse.SUPPRESS)  # internal: the default-install subprocess
     args = parser.parse_args(argv)
     if args.baseline_only:
         return baseline_only(args.baseline_only)
+    if args.no_known_words:  # read by every process (the workers inherit it) when it first needs the file
+        os.environ["FEEDBACK_MINING_KNOWN_WORDS"] = "0"
 
     if args.input:
         frame = real_texts(args.input, args.text_col, args.pairs)
@@ -258,6 +265,9 @@ def main(argv=None) -> None:
     n_words, n_forms = word_forms(frame["text"])
     print(f"corpus ({source}): {len(frame):,} texts, {n_words:,} words, {n_forms:,} distinct word forms, "
           f"{frame['text'].duplicated().mean():.1%} repeated texts")
+    known = known_words()
+    print(f"known words (shipped analyses of {len(known.kinds):,} common forms): "
+          + (f"not used, {known.why_not}" if known.why_not else "used"))
 
     first: list = []  # our first run's output: the clean texts and languages the baseline is given
     def ours(jobs: int, classify: bool):

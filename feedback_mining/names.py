@@ -24,6 +24,7 @@ from itertools import compress
 from operator import itemgetter
 from importlib import resources
 
+from feedback_mining.lang.known_words import known_words
 from feedback_mining.lang.ru import dictionary_parses, morph_analyzer
 from feedback_mining.ner import per_spans
 from feedback_mining.word_caches import trim
@@ -65,7 +66,9 @@ def cyrillic_kind(word: str) -> tuple[str, frozenset[str]]:
     """(`sure` | `maybe` | `unknown` | `none`, the grammatical cases of its name parses) for a capitalised word."""
     found = _KINDS.get(word)
     if found is None:
-        found = _KINDS[word] = _cyrillic_kind(word)
+        lower = word.lower()
+        found = known_words().kinds.get(lower) if word == lower.capitalize() else None
+        found = _KINDS[word] = found or _cyrillic_kind(word)
     return found
 
 

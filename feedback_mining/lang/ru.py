@@ -4,6 +4,7 @@ import re
 from functools import lru_cache
 
 from feedback_mining.lang import Language
+from feedback_mining.lang.known_words import known_words
 
 
 @lru_cache(maxsize=None)
@@ -106,7 +107,14 @@ def dictionary_parses(word: str, lang: str = "ru") -> list | None:
 
 
 def lemma(word: str) -> str:
-    """`очереди` -> `очередь`, `ждали` -> `ждать`; numbers and Latin words pass through."""
+    """`очереди` -> `очередь`, `ждали` -> `ждать`; numbers and Latin words pass through. A common form's lemma
+    is looked up (`known_words`), the others analysed."""
+    found = known_words().lemmas.get(word)
+    return analysed_lemma(word) if found is None else found
+
+
+def analysed_lemma(word: str) -> str:
+    """`lemma`, from pymorphy3's dictionary (what `known_words` holds for the common forms)."""
     if not word.isalpha() or word.isascii():
         return word
     return top_normal_form(word).replace("ё", "е")
