@@ -47,7 +47,8 @@ from feedback_mining.example import make_example  # noqa: E402
 from feedback_mining.lang.known_words import known_words  # noqa: E402
 from feedback_mining.lang.ru import morph_analyzer  # noqa: E402
 from feedback_mining.language import detect_languages  # noqa: E402
-from feedback_mining.pipeline import PARALLEL_MIN_TEXTS, enrich_in_chunks, stop_worker_pools  # noqa: E402
+from feedback_mining.pipeline import (PARALLEL_MIN_TEXTS, WARM_UP_TEXTS, enrich_in_chunks,  # noqa: E402
+                                     stop_worker_pools, warm_up)
 from feedback_mining.word_caches import LIMIT  # noqa: E402
 from text_stats import cache_rates, cpu_seconds, forget_caches, real_texts, stage_times, word_forms  # noqa: E402
 
@@ -90,15 +91,15 @@ def cold_start() -> None:
 
 def time_ours(frame: pd.DataFrame, jobs: int, models=None, classify: bool = True, warm: bool = True
               ) -> tuple[float, float, pd.DataFrame]:
-    """Start-up: dictionaries, lookups, lingua, the NER and the worker processes, warmed on a few words (the lemma
-    caches stay cold: the week's own words are all analysed inside the timed run). `classify=False` times
-    the text stages alone (clean, redact, detect, lemmatise, negation features, duplicates)."""
+    """Start-up: dictionaries, lookups, lingua, the NER and the worker processes, warmed on a few texts
+    (`pipeline.warm_up`; the per-word caches stay cold: the week's own words are all met inside the timed run).
+    `classify=False` times the text stages alone (clean, redact, detect, lemmatise, negation features, duplicates)."""
     cold_start()
     start = time.perf_counter()
     classifier = load_classifier(models) if classify else None
-    warmup = pd.DataFrame({"text": ["ok", "ок", "добре", "خوب", "gut",  # and a maybe-name, so the NER is loaded too
-                                    "Звонил вчера, Вера сказала ждать"] * (PARALLEL_MIN_TEXTS // 6 + 1)})
-    enrich_in_chunks(warmup, classifier, 20_000, n_jobs=jobs)
+    warm_up()  # what `run`'s worker processes do as they start (`pipeline.warm_up`), in this process too
+    warmup = pd.DataFrame({"text": WARM_UP_TEXTS * (PARALLEL_MIN_TEXTS // len(WARM_UP_TEXTS) + 1)})
+    enrich_in_chunks(warmup, classifier, 20_000, n_jobs=jobs)  # starts the worker processes, loads the classifier
     startup = time.perf_counter() - start
     keep = ["clean_text", "language", "lemmas", "features", "duplicate",  # the input text stays behind, as in `run`
             *(["sentiment", "pain_points", "effort_estimate"] if classify else [])]

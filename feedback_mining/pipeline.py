@@ -111,6 +111,27 @@ def mark_duplicates(frame: pd.DataFrame, seen: set[int]) -> pd.DataFrame:
     return frame.assign(duplicate=np.asarray(flags, dtype=bool))
 
 
+# a few texts that take every path of the text stages: a maybe-name inside a Russian sentence (the NER), the other
+# scripts, markup, contact details; no week's words (the per-word caches stay as good as empty)
+WARM_UP_TEXTS = ["Звонил вчера, Вера сказала ждать ответа", "Дякую, все добре", "پشتیبانی خیلی دیر جواب داد",
+                 "<p>I spoke to agent Smith, mail me at a@b.co or +1 202 555 0143</p>", "Die Lieferung kam zu spät"]
+
+
+def warm_up() -> None:
+    """Load in this process what the text stages otherwise load on first use, so the first batch of a week does
+    not pay it: the dictionaries and known words, lingua's detector of each script (its models load at the first
+    text), the NER, the modules and patterns the stages import and compile lazily. Worker processes run it as
+    they start; about a second."""
+    from feedback_mining.lang.known_words import known_words
+    from feedback_mining.language import _CANDIDATES, lingua_detector
+
+    known_words()
+    for script in _CANDIDATES:
+        lingua_detector(script).detect_language_of(WARM_UP_TEXTS[0 if script == "cyrillic" else 2 if script == "arabic"
+                                                                 else 4])
+    enrich_texts(pd.DataFrame({"text": WARM_UP_TEXTS}), None, with_hash=True)
+
+
 PARALLEL_MIN_TEXTS = 10_000  # below this, starting worker processes (about 2 s) costs more than it saves
 _WORKER_CLASSIFIERS: dict[str, object] = {}  # per worker process: the classifier, unpickled once
 
@@ -161,7 +182,7 @@ def worker_pool(workers: int):
     pool = _POOLS.get(workers)
     flags = getattr(pool, "_flags", None)
     if pool is None or (flags is not None and (flags.broken or flags.shutdown)):  # a worker died: start again
-        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers - 1)
+        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers - 1, initializer=warm_up)
         atexit.register(pool.shutdown, wait=False, kill_workers=True)
     return pool
 

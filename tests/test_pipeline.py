@@ -135,3 +135,18 @@ def test_enriching_an_enriched_table_refreshes_its_columns():
     out = enrich_texts(frame, None, "text")
     assert out[["clean_text", "lemmas", "features", "ticket_id"]].iloc[0].tolist() == [
         "Не удобно", "не удобно", "не_удобно", "T1"]
+
+
+def test_warm_up_loads_what_the_first_batch_would_and_changes_no_result():
+    """`warm_up` (run by each worker process as it starts) leaves the detectors and the NER loaded, and a batch
+    enriched after it equals one enriched before it."""
+    from feedback_mining.language import lingua_detector
+    from feedback_mining.ner import ner_tagger
+    from feedback_mining.pipeline import WARM_UP_TEXTS, enrich_texts, warm_up
+
+    frame = pd.DataFrame({"text": ["Оператор Роман помог быстро", "Вера в лучшее не помогла, ждал час",
+                                   "The app crashed twice", *WARM_UP_TEXTS]})
+    before = enrich_texts(frame, None, with_hash=True)
+    warm_up()
+    assert lingua_detector.cache_info().currsize == 3 and ner_tagger.cache_info().currsize == 1
+    pd.testing.assert_frame_equal(enrich_texts(frame, None, with_hash=True), before)
