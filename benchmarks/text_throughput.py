@@ -44,6 +44,7 @@ from feedback_mining.analyse import tokenize  # noqa: E402
 from feedback_mining.classify import load_classifier  # noqa: E402
 from feedback_mining.clean import clean_texts  # noqa: E402
 from feedback_mining.example import make_example  # noqa: E402
+from feedback_mining.lang import known_words as known_words_module  # noqa: E402
 from feedback_mining.lang.known_words import known_words  # noqa: E402
 from feedback_mining.lang.ru import morph_analyzer  # noqa: E402
 from feedback_mining.language import detect_languages  # noqa: E402
@@ -112,6 +113,23 @@ def time_ours(frame: pd.DataFrame, jobs: int, models=None, classify: bool = True
         enrich_in_chunks(frame, classifier, 20_000, n_jobs=jobs, keep=keep)
         WARM[jobs, classify] = min(WARM.get((jobs, classify), float("inf")), time.perf_counter() - start)
     return startup, seconds, out
+
+
+def known_words_cost() -> str:
+    """What reading the known words costs each process: seconds and the memory its tables hold."""
+    import tracemalloc
+    from importlib import resources
+
+    data = resources.files("feedback_mining").joinpath(known_words_module.FILE).read_bytes()
+    start = time.perf_counter()
+    known_words_module.read(data)
+    seconds = time.perf_counter() - start
+    tracemalloc.start()
+    tables = known_words_module.read(data)
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del tables
+    return f"read in {seconds:.2f} s, {held / 2**20:.0f} MiB a process"
 
 
 def best_of(repeat: int, measure, seconds_of):
@@ -268,7 +286,7 @@ def main(argv=None) -> None:
           f"{frame['text'].duplicated().mean():.1%} repeated texts")
     known = known_words()
     print(f"known words (shipped analyses of {len(known.kinds):,} common forms): "
-          + (f"not used, {known.why_not}" if known.why_not else "used"))
+          + (f"not used, {known.why_not}" if known.why_not else "used, " + known_words_cost()))
 
     first: list = []  # our first run's output: the clean texts and languages the baseline is given
     def ours(jobs: int, classify: bool):
