@@ -126,9 +126,9 @@ def warm_up() -> None:
     from feedback_mining.language import _CANDIDATES, lingua_detector
 
     known_words()
+    sample = {"cyrillic": WARM_UP_TEXTS[0], "arabic": WARM_UP_TEXTS[2]}
     for script in _CANDIDATES:
-        lingua_detector(script).detect_language_of(WARM_UP_TEXTS[0 if script == "cyrillic" else 2 if script == "arabic"
-                                                                 else 4])
+        lingua_detector(script).detect_language_of(sample.get(script, WARM_UP_TEXTS[-1]))
     enrich_texts(pd.DataFrame({"text": WARM_UP_TEXTS}), None, with_hash=True)
 
 

@@ -58,7 +58,7 @@ def test_a_file_built_for_other_dictionaries_is_not_used(monkeypatch):
     assert found.lemmas == {} and found.kinds == {}
     assert "pymorphy3-dicts-ru 0.0.1 ->" in found.why_not and "build_known_words.py" in found.why_not
 
-    monkeypatch.setattr(resources, "files", lambda _: _FakeFiles(other))
+    monkeypatch.setattr(kw, "read", lambda _: found)  # as if the shipped file were that one
     kw.known_words.cache_clear()
     try:
         with pytest.warns(UserWarning, match="is not used, every word form is analysed"):
@@ -90,28 +90,3 @@ def test_written_files_are_deterministic(tmp_path):
     assert found.lemmas == {"елка": "елка", "очереди": "очередь", "роман": "роман"}
     assert found.kinds == dict(zip(forms, kinds))
 
-
-class _FakeFiles:
-    """`resources.files(...)` whose `known_words` file holds other bytes (the real names list is still read)."""
-
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def joinpath(self, name):
-        if name == kw.FILE:
-            return _FakeFile(self.data)
-        return _REAL.joinpath(name)
-
-
-class _FakeFile:
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def is_file(self):
-        return True
-
-    def read_bytes(self):
-        return self.data
-
-
-_REAL = resources.files("feedback_mining")
