@@ -208,19 +208,19 @@ def analyse_batch(texts: list[str], lang: str) -> tuple[list[str], list[str]]:
 
 def _lemmas_in_arrow(texts: list[str], lang: str) -> list[str] | None:
     """Each text's space-joined lemmas, the words split and looked up in Arrow, for the languages whose words
-    are `\\w+` runs: the texts lower-cased by Python, then split where `_not_word` says (Python's `\\w`, so the
-    same words `tokenize` finds). None when `tokenize` must answer: other word patterns, `n't` (rewritten
-    there), a lone surrogate."""
+    are `\\w+` runs: the texts lower-cased by Python, every character Python's `\\w` does not match made a space
+    (`_word_bytes`), then split at spaces. None when `tokenize` must answer: other word patterns, `n't`
+    (rewritten there), a lone surrogate."""
     if _TOKEN_PATTERNS.get(lang, _WORD) is not _WORD:
         return None
     lowered = [text.lower() for text in texts]
     if any("n't" in text or "n’t" in text for text in lowered):
         return None
     try:
-        array = pc.replace_substring(pa.array(lowered, pa.large_string()), "ё", "е")
-    except (pa.ArrowException, UnicodeError):
+        array = _word_bytes(lowered)
+    except UnicodeEncodeError:
         return None
-    lists = pc.split_pattern_regex(array, pattern=_not_word())
+    lists = pc.ascii_split_whitespace(array)
     words = lists.flatten()
     kept = pc.not_equal(words, "").to_numpy(zero_copy_only=False)  # a text's ends split off empty words
     offsets = np.r_[0, np.cumsum(kept)][lists.offsets.to_numpy()]
@@ -228,16 +228,29 @@ def _lemmas_in_arrow(texts: list[str], lang: str) -> list[str] | None:
     return pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), lemmas), _SPACE).to_pylist()
 
 
+def _word_bytes(texts: list[str]) -> pa.Array:
+    """The texts in Arrow with `ё` made `е` and each character that is no word character (`_is_word`) made
+    a space, so that runs of spaces split them into the words `\\w+` finds. In numpy, a character a step:
+    twice as fast as splitting with an RE2 pattern of the non-word characters."""
+    joined = "".join(texts).replace("ё", "е")
+    points = np.frombuffer(joined.encode("utf-32-le"), np.uint32)  # a lone surrogate raises UnicodeEncodeError
+    width = 1 + (points >= 0x80).view(np.uint8) + (points >= 0x800) + (points >= 0x10000)  # its UTF-8 bytes
+    data = np.frombuffer(joined.encode("utf-8"), np.uint8)
+    spaced = np.where(np.repeat(_is_word()[points], width), data, np.uint8(32))
+    ends = np.r_[0, np.cumsum(width, dtype=np.int64)][np.r_[0, np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))]]
+    return pa.LargeStringArray.from_buffers(len(texts), pa.py_buffer(ends), pa.py_buffer(spaced))
+
+
 @lru_cache(maxsize=1)
-def _not_word() -> str:
-    """An RE2 pattern for a run of characters Python's `\\w` does not match, made from Python's own Unicode
-    tables (`re` run over every code point), so that Arrow splits the words `re` finds (RE2's `\\w` is ASCII,
-    its `\\pL` another Unicode version's)."""
+def _is_word() -> np.ndarray:
+    """Whether Python's `\\w` matches each code point (a table of 0x110000), from `re` run over every code point
+    (RE2's `\\w` is ASCII, its `\\pL` another Unicode version's)."""
     points = np.arange(0x110000, dtype=np.uint32)
     points = points[(points < 0xD800) | (points > 0xDFFF)]
-    every = points.tobytes().decode("utf-32-le")
-    runs = [(int(points[m.start()]), int(points[m.end() - 1])) for m in _WORD.finditer(every)]
-    return "[^" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in runs) + "]+"
+    table = np.zeros(0x110000, dtype=bool)
+    for match in _WORD.finditer(points.tobytes().decode("utf-32-le")):
+        table[points[match.start()]:points[match.end() - 1] + 1] = True
+    return table
 
 
 @without_gc
