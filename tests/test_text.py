@@ -234,3 +234,12 @@ def test_a_letter_without_a_unicode_name_passes_through_the_lemmatiser():
     """pymorphy3 asks each letter's Unicode name, and Tangut letters have none: the word is kept as written."""
     assert analyse_text("Привет 𗀀 мир", "ru") == ("привет 𗀀 мир", "привет 𗀀 мир")
     assert analyse_text("Привіт 𗀀", "uk")[0] == "привіт 𗀀"
+
+
+def test_placeholders_are_no_scripts_letters():
+    """`<NAME>` is redaction's, not Latin text: a Cyrillic text full of them stays Cyrillic."""
+    from feedback_mining import language
+
+    assert language.dominant_script("<NAME> <NAME> <NAME>, да") == "cyrillic"
+    assert language.dominant_script("<URL> <EMAIL>") is None
+    assert language.dominant_script("<NAME> okay, да") == "latin"  # four Latin letters against two Cyrillic ones
