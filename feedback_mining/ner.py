@@ -183,9 +183,6 @@ def _blas_threads():
 def per_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
     """natasha's PER spans (start, stop) of each text, the same as `NewsNERTagger.map` finds. One BLAS thread:
     the CNN's matrix products are small (measured six times faster on 2 busy cores)."""
-    from slovnet.bio import bio_spans
-    from slovnet.markup import find_tokens
-
     trim(_CHUNK_TOKENS)
     words = [razdel_words(text) for text in texts]
     keep = [row for row, found in enumerate(words) if found]
@@ -201,11 +198,37 @@ def per_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
     with _blas_threads().limit(limits=1, user_api="blas"):
         rows = _projections().lookup(tokens)
         tags = _decode(_emissions(rows, rows == 0), bounds)
-    vocab = ner_tagger().infer.decoder.tags_vocab
+    parts, begins_person = _tag_parts()
     for row, found in zip(keep, tags):
-        names = [vocab.decode(tag) for tag in found]
-        if any(name.endswith("PER") for name in names):
-            out[row] = [(s.start, s.stop) for s in bio_spans(find_tokens(texts[row], words[row]), names)
-                        if s.type == "PER"]
+        if (found == begins_person).any():  # a span opens only at a B- tag
+            out[row] = _person_spans(texts[row], words[row], [parts[tag] for tag in found.tolist()])
     return out
+
+
+@lru_cache(maxsize=1)
+def _tag_parts() -> tuple[list[tuple[str, str | None]], int]:
+    """(each tag id's (part, type): `B-PER` -> ("B", "PER"), `O` -> ("O", None); the id of `B-PER`)."""
+    vocab = ner_tagger().infer.decoder.tags_vocab
+    names = [vocab.decode(tag) for tag in range(len(vocab.items))]
+    return [(name.split("-", 1)[0], name.split("-", 1)[1] if "-" in name else None) for name in names], \
+        names.index("B-PER")
+
+
+def _person_spans(text: str, words: list[str], parts: list[tuple[str, str | None]]) -> list[tuple[int, int]]:
+    """slovnet's `bio_spans(find_tokens(text, words), tags)`, its PER spans: a B- tag opens a span of its type,
+    an I- tag (of any type) extends the open one, O closes it (`<pad>` does nothing); each word is found in the
+    text after the one before."""
+    spans, open_type, start, stop, at = [], None, 0, 0, 0
+    for word, (part, kind) in zip(words, parts):
+        begin = text.find(word, at)
+        at = begin + len(word)
+        if part == "O" or part == "B":
+            if open_type == "PER":
+                spans.append((start, stop))
+            open_type, start, stop = (kind, begin, at) if part == "B" else (None, start, stop)
+        elif part == "I":
+            stop = at
+    if open_type == "PER":
+        spans.append((start, stop))
+    return spans
 

@@ -1,6 +1,8 @@
 """`ner.per_spans` finds what natasha's own tagger finds, on whole texts and on the windows `names` sends it."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedback_mining import names, ner
 from tests.pii_corpus import CORPUS, parse_case
@@ -56,3 +58,19 @@ def test_razdel_words_are_razdel_tokens():
     for text in TRICKY + TEXTS + EDGES + fuzz + fuzz:  # the second time from the chunk cache
         assert ner.razdel_words(text) == [t.text for t in tokenize(text)], text
     assert ner._CHUNK_TOKENS  # chunks were cached, not all sent to razdel whole
+
+
+@given(st.lists(st.tuples(st.sampled_from(["Вера", "Павловна", "в", "Москве", ",", "ООО", "Вера"]),
+                          st.integers(0, 7)), max_size=12))
+def test_person_spans_are_slovnets_bio_spans(tagged):
+    """Any tag sequence, `<pad>` and I- after O included, gives the PER spans slovnet's own `bio_spans` gives."""
+    from slovnet.bio import bio_spans
+    from slovnet.markup import find_tokens
+
+    words, tags = [word for word, _ in tagged], [tag for _, tag in tagged]
+    text = " ".join(words)
+    vocab = ner.ner_tagger().infer.decoder.tags_vocab
+    expected = [(s.start, s.stop) for s in bio_spans(find_tokens(text, words), [vocab.decode(t) for t in tags])
+                if s.type == "PER"]
+    parts, _ = ner._tag_parts()
+    assert ner._person_spans(text, words, [parts[t] for t in tags]) == expected
