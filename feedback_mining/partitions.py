@@ -124,8 +124,12 @@ class Enriched:
 
 
 def text_hashes(clean_text: pd.Series) -> np.ndarray:
-    lowered = clean_text.fillna("").astype(str).str.lower()
-    return np.where(lowered.to_numpy() != "", stable_hash(lowered), np.uint64(0)).astype(np.uint64)
+    """The `stable_hash` of each clean text lower-cased (Python's `str.lower`), 0 for an empty one: in Python
+    strings throughout, half the time of a round trip through pandas' Arrow strings."""
+    lowered = np.array([value.lower() if type(value) is str else "" if pd.isna(value) else str(value).lower()
+                        for value in clean_text.tolist()], dtype=object)
+    hashes = pd.util.hash_array(lowered, categorize=False) if len(lowered) else np.zeros(0, np.uint64)
+    return np.where(lowered != "", hashes, np.uint64(0)).astype(np.uint64)
 
 
 def enrich_partition(rows: dict[str, pd.DataFrame], classifier, config: Config, n_jobs: int = 1,
