@@ -25,7 +25,7 @@ import pandas as pd
 
 from feedback_mining.errors import UsageError
 from feedback_mining.terms import LANGUAGE_KEYS, TermMatcher
-from feedback_mining.tokens import Tokens
+from feedback_mining.tokens import Tokens, as_strings
 
 
 def _read_toml(path: Path | None, default: str) -> dict:
@@ -149,11 +149,11 @@ def _count_emoji(texts: list[str], lexicon: SentimentLexicon, positive: np.ndarr
 def lexicon_frame(frame: pd.DataFrame, taxonomy: Taxonomy, lexicon: SentimentLexicon,
                   text_col: str = "clean_text") -> tuple[pd.DataFrame, TermHits]:
     """The models' input from an analysed frame: `clean_text`, `features`, `language` and the lexicon columns."""
-    texts = frame[text_col].fillna("").astype(str).reset_index(drop=True)
-    features = frame["features"].fillna("").astype(str).reset_index(drop=True)
-    found = term_hits(features.tolist(), texts.tolist(), taxonomy, lexicon, Tokens(features))
+    texts, features = as_strings(frame[text_col]), as_strings(frame["features"])  # Python strings throughout
+    found = term_hits(features, texts, taxonomy, lexicon, Tokens(features))
     language = frame["language"].to_numpy() if "language" in frame else np.full(len(frame), "other", dtype=object)
-    return pd.DataFrame({"clean_text": texts, "features": features, "language": language, **found.columns()}), found
+    return pd.DataFrame({"clean_text": pd.Series(texts, dtype=object), "features": pd.Series(features, dtype=object),
+                         "language": language, **found.columns()}), found
 
 
 # ---------------------------------------------------------------- the two classifiers
@@ -212,7 +212,7 @@ class LexiconClassifier:
         scores = pain_point_probability(found.hits.astype(float)) * (found.hits > 0)
         polarity = found.positive - found.negative
         polarity = np.where((polarity == 0) & (found.hits.sum(axis=1) > 0), -1, polarity)  # a pain point: a complaint
-        empty = frame[text_col].fillna("").astype(str).to_numpy() == ""
+        empty = np.array([text == "" for text in as_strings(frame[text_col])], dtype=bool)
         sentiment = np.select([empty, polarity > 0, polarity < 0], ["", "positive", "negative"], "neutral").astype(object)
         shift = np.select([polarity > 0, polarity < 0], [-0.1, 0.2], 0.0)
         effort = np.where(empty, np.nan, estimate_effort((scores > 0).sum(axis=1), shift))

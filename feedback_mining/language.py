@@ -21,6 +21,7 @@ from feedback_mining.lang import IDENTITY, SUPPORTED, get_language
 from feedback_mining.lang.en import lemma_table
 from feedback_mining.lang.fa import normalise as fa_letters
 from feedback_mining.lang.ru import morph_analyzer
+from feedback_mining.tokens import as_strings
 from feedback_mining.word_caches import trim
 
 _SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]+"),
@@ -175,11 +176,6 @@ def normalise_for_language(texts: pd.Series, languages: pd.Series) -> pd.Series:
             rows = (languages == lang).to_numpy()
             out[rows] = [normalise(text) for text in out[rows].tolist()]
     return out
-
-
-def as_strings(column: pd.Series) -> list[str]:
-    """A column as Python strings, missing values as "" (without a round trip through pandas' Arrow strings)."""
-    return [value if type(value) is str else "" if pd.isna(value) else str(value) for value in column.tolist()]
 
 
 @without_gc

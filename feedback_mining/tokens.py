@@ -12,8 +12,16 @@ from functools import cached_property
 from itertools import chain
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+
+def as_strings(column) -> list[str]:
+    """A column as Python strings, missing values as "": without pandas' round trip through Arrow strings
+    (since pandas 3 `astype(str)` makes an Arrow-backed column, and reading it back builds every string again;
+    the text stages keep their columns as Python strings)."""
+    return [value if type(value) is str else "" if pd.isna(value) else str(value) for value in column.tolist()]
 
 
 class Tokens:

@@ -37,7 +37,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from feedback_mining.learning.valence import batch_lookup, evidence
-from feedback_mining.tokens import ArrowKeys, Tokens
+from feedback_mining.tokens import ArrowKeys, Tokens, as_strings
 from feedback_mining.word_caches import over_limit
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
@@ -184,9 +184,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def transform_blocks(self, X: pd.DataFrame, tokens: Tokens | None = None) -> list[sparse.csr_matrix]:
         """The three weighted blocks of `transform` (characters, words, lexicon), before `stack_blocks` joins them."""
         check_is_fitted(self, "char_vocabulary_")
-        features = X["features"].fillna("").astype(str)
         return [_scaled(self._chars(X["clean_text"].fillna("").astype(str)), self.char_weight),
-                _scaled(self._words(features, tokens), self.word_weight),
+                _scaled(self._words(X["features"], tokens), self.word_weight),
                 sparse.csr_matrix(self.lexicon(X) * self.lexicon_weight)]
 
     def lexicon(self, X: pd.DataFrame) -> np.ndarray:
@@ -224,8 +223,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         if bigrams is None:
             bigrams = self.__dict__["bigrams_"] = _bigram_index(self.word_vocabulary_)
         if not bigrams[0]:
-            return self._words_each(features)
-        tokens = Tokens(features.tolist()) if tokens is None else tokens
+            return self._words_each(as_strings(features))
+        tokens = Tokens(as_strings(features)) if tokens is None else tokens
         n, size = len(tokens), len(self.word_vocabulary_)
         unigram, rows = tokens.lookup(self.word_vocabulary_, -1, np.int64), tokens.rows()
         known = unigram >= 0
@@ -563,7 +562,7 @@ class _TextModel(BaseEstimator):
         gate = getattr(self, "gate_", None)
         if gate is None:
             return np.ones(len(X))
-        return gate.transform(X["features"].fillna("").astype(str).tolist() if tokens is None else tokens)
+        return gate.transform(as_strings(X["features"]) if tokens is None else tokens)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.predict_proba_features(self.features_.transform(X), X)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_mining.lang import SUPPORTED, get_language
-from feedback_mining.tokens import Tokens
+from feedback_mining.tokens import Tokens, as_strings
 
 EVIDENCE_COLUMNS = ("valence_positive", "valence_negative", "strong_positive", "strong_negative", "valence_mixed",
                     "valence_compound", "emoticon_positive", "emoticon_negative", "terms_positive", "terms_negative",
@@ -96,15 +96,15 @@ def evidence(frame: pd.DataFrame, tokens: Tokens | None = None) -> np.ndarray:
     the term counts `hits_positive`, `hits_negative` and `hits_<pain point>` (absent: 0). A described pain point
     ("waited 40 minutes") is a complaint in any domain, which is why its count is evidence too. `tokens`: the
     `features` already split (`tokens.Tokens`), if the caller has them."""
-    language = frame["language"].fillna("other").astype(str).to_numpy() if "language" in frame \
+    language = np.array(as_strings(frame["language"].fillna("other")), dtype=object) if "language" in frame \
         else np.full(len(frame), "other", dtype=object)
     out = np.zeros((len(frame), len(EVIDENCE_COLUMNS)), dtype=np.float32)
     if tokens is None:
-        features = frame["features"].fillna("").astype(str).to_numpy(dtype=object)
+        features = np.array(as_strings(frame["features"]), dtype=object)
     for lang in set(language) & set(SUPPORTED):
         rows = np.flatnonzero(language == lang)
         out[rows, :6] = valence_stats(features[rows].tolist() if tokens is None else tokens.take(rows), lang)
-    smiles, frowns = emoticon_counts(frame["clean_text"].fillna("").astype(str).tolist())
+    smiles, frowns = emoticon_counts(as_strings(frame["clean_text"]))
     for j, counts in ((6, smiles), (7, frowns)):
         for row in np.flatnonzero(counts).tolist():
             out[row, j] = np.log1p(int(counts[row]))
