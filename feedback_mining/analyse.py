@@ -203,7 +203,8 @@ def analyse_batch(texts: list[str], lang: str) -> tuple[list[str], list[str]]:
     else:
         marked = _negation_pattern(lang).sub(_attach, " " + lemma_text)[1:]
         features = [part.strip() for part in marked.split(_SEP)]
-    return lemma_list, features
+    # a text with no negation has its lemmas as features: the same string, held (and pickled) once
+    return lemma_list, [lemmas if found == lemmas else found for found, lemmas in zip(features, lemma_list)]
 
 
 def _lemmas_in_arrow(texts: list[str], lang: str) -> list[str] | None:
