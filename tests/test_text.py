@@ -243,3 +243,9 @@ def test_placeholders_are_no_scripts_letters():
     assert language.dominant_script("<NAME> <NAME> <NAME>, да") == "cyrillic"
     assert language.dominant_script("<URL> <EMAIL>") is None
     assert language.dominant_script("<NAME> okay, да") == "latin"  # four Latin letters against two Cyrillic ones
+
+
+def test_features_without_negation_are_the_lemmas_string_itself():
+    """Held once in memory and in a worker's pickled result, not as an equal copy."""
+    lemmas, features = analyse_batch(["не удобно ждать", "всё хорошо"], "ru")
+    assert features[0] == "не_удобно ждать" and features[1] is lemmas[1]
