@@ -238,7 +238,8 @@ def _word_bytes(texts: list[str]) -> pa.Array:
     width = 1 + (points >= 0x80).view(np.uint8) + (points >= 0x800) + (points >= 0x10000)  # its UTF-8 bytes
     data = np.frombuffer(joined.encode("utf-8"), np.uint8)
     spaced = np.where(np.repeat(_is_word()[points], width), data, np.uint8(32))
-    ends = np.r_[0, np.cumsum(width, dtype=np.int64)][np.r_[0, np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))]]
+    characters = np.r_[0, np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))]  # where each text ends
+    ends = np.r_[0, np.cumsum(width, dtype=np.int64)][characters]  # the same, in bytes
     return pa.LargeStringArray.from_buffers(len(texts), pa.py_buffer(ends), pa.py_buffer(spaced))
 
 

@@ -212,7 +212,7 @@ class LexiconClassifier:
         scores = pain_point_probability(found.hits.astype(float)) * (found.hits > 0)
         polarity = found.positive - found.negative
         polarity = np.where((polarity == 0) & (found.hits.sum(axis=1) > 0), -1, polarity)  # a pain point: a complaint
-        empty = np.array([text == "" for text in as_strings(frame[text_col])], dtype=bool)
+        empty = np.array(as_strings(frame[text_col]), dtype=object) == ""
         sentiment = np.select([empty, polarity > 0, polarity < 0], ["", "positive", "negative"], "neutral").astype(object)
         shift = np.select([polarity > 0, polarity < 0], [-0.1, 0.2], 0.0)
         effort = np.where(empty, np.nan, estimate_effort((scores > 0).sum(axis=1), shift))

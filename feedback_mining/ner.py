@@ -211,9 +211,8 @@ def per_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
 def _tag_parts() -> tuple[list[tuple[str, str | None]], int]:
     """(each tag id's (part, type): `B-PER` -> ("B", "PER"), `O` -> ("O", None); the id of `B-PER`)."""
     vocab = ner_tagger().infer.decoder.tags_vocab
-    names = [vocab.decode(tag) for tag in range(len(vocab.items))]
-    return [(name.split("-", 1)[0], name.split("-", 1)[1] if "-" in name else None) for name in names], \
-        names.index("B-PER")
+    parts = [vocab.decode(tag).partition("-") for tag in range(len(vocab.items))]
+    return [(part, kind or None) for part, _, kind in parts], parts.index(("B", "-", "PER"))
 
 
 def _person_spans(text: str, words: list[str], parts: list[tuple[str, str | None]]) -> list[tuple[int, int]]:
@@ -227,7 +226,7 @@ def _person_spans(text: str, words: list[str], parts: list[tuple[str, str | None
         if part == "O" or part == "B":
             if open_type == "PER":
                 spans.append((start, stop))
-            open_type, start, stop = (kind, begin, at) if part == "B" else (None, start, stop)
+            open_type, start, stop = kind, begin, at  # O: kind None, nothing open
         elif part == "I":
             stop = at
     if open_type == "PER":

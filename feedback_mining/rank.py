@@ -26,6 +26,7 @@ from feedback_mining.classify import DETECTED  # a pain point "is present" in an
 from feedback_mining.config import Config
 from feedback_mining.scores import ratio as _ratio
 from feedback_mining.privacy import pseudonymise
+from feedback_mining.tokens import as_strings
 
 HIGH_EFFORT = 2 / 3
 UNATTRIBUTED = "unattributed"
@@ -66,9 +67,10 @@ def excess_effort(effort: pd.Series, target: float) -> np.ndarray:
     return np.nan_to_num(np.clip(effort.to_numpy(dtype=float) - target, 0, None))
 
 
-def stable_hash(values: pd.Series) -> np.ndarray:
-    """A 64-bit hash of each value, the same in every process and on every machine (unlike `hash()`)."""
-    return pd.util.hash_array(values.fillna("").astype(str).to_numpy(dtype=object), categorize=False)
+def stable_hash(values) -> np.ndarray:
+    """A 64-bit hash of each value (as a string, missing as ""), the same in every process and on every machine
+    (unlike `hash()`); `values` a Series or array, read as Python strings (no round trip through Arrow strings)."""
+    return pd.util.hash_array(np.array(as_strings(values), dtype=object), categorize=False)
 
 
 _POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(20)])
